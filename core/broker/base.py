@@ -1,0 +1,85 @@
+"""The broker interface: publish events by topic, consume them from named queues.
+
+Two implementations share these semantics exactly (`memory://` in-process, RabbitMQ over
+aio-pika), so the same consumer code runs in the embedded default and in production:
+
+- `publish` returns only once the broker has taken the message (RabbitMQ: publisher confirm).
+- A queue is bound to topic patterns with RabbitMQ topic-exchange rules (`*` is one dot-separated
+  word, `#` is zero or more words). A message published before any queue matches it is dropped:
+  declare queues before publishing (the worker runtime declares every consumer's queue first).
+- A handler that returns acks its message; one that raises nacks it back to its queue. After
+  `max_deliveries` failed deliveries the message moves to the queue's dead-letter queue.
+- Stopping a subscription, or closing the broker, lets in-flight handlers finish; messages not yet
+  acked stay in (or go back to) their queue for the next consumer.
+- Delivery is at least once: consumers must be idempotent by `Message.id`.
+"""
+
+from abc import ABC, abstractmethod
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+
+class BrokerUnavailable(Exception):
+    """The broker cannot be reached or refused an operation."""
+
+
+@dataclass(frozen=True)
+class Message:
+    id: str
+    topic: str
+    body: bytes
+    delivery_count: int = 1
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+
+Handler = Callable[[Message], Awaitable[None]]
+
+
+class Subscription(ABC):
+    @abstractmethod
+    async def stop(self) -> None:
+        """Stop taking messages, wait for in-flight handlers; unacked messages stay queued."""
+
+
+class Broker(ABC):
+    @abstractmethod
+    async def connect(self) -> None: ...
+
+    @abstractmethod
+    async def close(self) -> None:
+        """Stop every subscription (as `Subscription.stop`) and disconnect."""
+
+    @abstractmethod
+    async def ping(self) -> None:
+        """Return if the broker is usable, else raise BrokerUnavailable."""
+
+    @abstractmethod
+    async def declare_queue(
+        self, queue: str, topics: Sequence[str], *, max_deliveries: int = 5
+    ) -> None:
+        """Create the queue (and its dead-letter queue) bound to these topic patterns."""
+
+    @abstractmethod
+    async def publish(
+        self, topic: str, body: bytes, *, message_id: str, headers: Mapping[str, str] | None = None
+    ) -> None: ...
+
+    @abstractmethod
+    async def subscribe(
+        self,
+        queue: str,
+        topics: Sequence[str],
+        handler: Handler,
+        *,
+        max_deliveries: int = 5,
+        prefetch: int = 16,
+    ) -> Subscription:
+        """Declare the queue as `declare_queue` does, then hand each message to `handler`."""
+
+    @abstractmethod
+    async def dead_letters(self, queue: str) -> list[Message]:
+        """The messages that gave up on `queue`, oldest first (they stay dead-lettered)."""
+
+    @abstractmethod
+    async def destroy(self) -> None:
+        """Delete every queue and exchange of this broker's namespace (tests, teardown)."""

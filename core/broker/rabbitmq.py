@@ -1,0 +1,326 @@
+"""The RabbitMQ broker over aio-pika, with the semantics documented in `base`.
+
+Layout for namespace `ns`: a durable topic exchange `ns.events`; per queue `q` a durable classic
+queue `ns.q` bound to its topic patterns, and `ns.q.dead` for messages that gave up.
+
+Failed deliveries are counted in a header, not by the server. A handler that raises gets its
+message republished to the tail of its queue (through the default exchange, so no other queue
+sees it again) with the count in `x-confetti-failures`, then the original is acked; after
+`max_deliveries` failures it is republished to the dead queue instead. Quorum queues'
+`x-delivery-limit` was the alternative, but what it counts differs by RabbitMQ version (up to 4.2
+every return, including the prefetched messages a stopping consumer hands back; from 4.3 only
+basic.reject), so an innocent message could die after a few restarts or a poison one never die.
+The header counts exactly the failed handler calls on every version, like MemoryBroker does. The
+price: a worker that crashes mid-handler does not count a failure, and a crash between the
+republish and the ack delivers the message twice, which at-least-once delivery allows.
+"""
+
+import asyncio
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from typing import Any
+
+import aio_pika
+import structlog
+from aio_pika.abc import (
+    AbstractExchange,
+    AbstractIncomingMessage,
+    AbstractQueue,
+    AbstractRobustChannel,
+    AbstractRobustConnection,
+    ConsumerTag,
+)
+from aio_pika.exceptions import AMQPError, ChannelInvalidStateError, ChannelNotFoundEntity
+from yarl import URL
+
+from core.broker.base import Broker, BrokerUnavailable, Handler, Message, Subscription
+
+log = structlog.get_logger("confetti.broker")
+
+_FAILURES = "x-confetti-failures"
+_TOPIC = "x-confetti-topic"  # republished copies travel under the queue's name, not the topic
+_QUEUE_ARGUMENTS = {"x-queue-type": "classic"}  # explicit: a vhost default of quorum would add
+# a delivery limit of its own
+_CONNECT_TIMEOUT = 10.0
+_OPERATION_TIMEOUT = 10.0
+_AMQP_FAILURES = (AMQPError, ChannelInvalidStateError, OSError)
+
+
+def _text(value: Any) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
+def _received(incoming: AbstractIncomingMessage, *, dead: bool = False) -> Message:
+    headers = dict(incoming.headers or {})
+    failures = int(headers.pop(_FAILURES, 0))
+    topic = _text(headers.pop(_TOPIC, incoming.routing_key or ""))
+    return Message(
+        id=incoming.message_id or "",
+        topic=topic,
+        body=incoming.body,
+        # A dead message reports the delivery it died on; a live one the delivery under way.
+        delivery_count=failures if dead else failures + 1,
+        headers={key: _text(value) for key, value in headers.items()},
+    )
+
+
+def _outgoing(
+    body: bytes, message_id: str, headers: Mapping[str, Any]
+) -> aio_pika.Message:
+    return aio_pika.Message(
+        body,
+        message_id=message_id,
+        headers=dict(headers),
+        delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+    )
+
+
+class _RabbitSubscription(Subscription):
+    def __init__(
+        self,
+        channel: AbstractRobustChannel,
+        queue: AbstractQueue,
+        handler: Handler,
+        *,
+        max_deliveries: int,
+        on_stopped: Callable[["_RabbitSubscription"], None],
+    ) -> None:
+        self._channel = channel
+        self._queue = queue
+        self._handler = handler
+        self._max_deliveries = max_deliveries
+        self._on_stopped = on_stopped
+        self._in_flight: set[asyncio.Task[None]] = set()
+        self._consumer_tag: ConsumerTag | None = None
+        self._stopping: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        self._consumer_tag = await self._queue.consume(self._on_delivery)
+
+    async def _on_delivery(self, incoming: AbstractIncomingMessage) -> None:
+        if self._stopping is not None:
+            # Delivered between our basic.cancel and its cancel-ok: hand it straight back.
+            with suppress(*_AMQP_FAILURES):
+                await incoming.nack(requeue=True)
+            return
+        # A task of our own, not aio-pika's: a dropped channel would cancel its tasks mid-handler.
+        task = asyncio.create_task(self._handle(incoming), name=f"rabbit-{incoming.message_id}")
+        self._in_flight.add(task)
+        task.add_done_callback(self._in_flight.discard)
+
+    async def _handle(self, incoming: AbstractIncomingMessage) -> None:
+        message = _received(incoming)
+        try:
+            await self._handler(message)
+        except Exception:
+            log.exception("broker.handler.failed", message_id=message.id, topic=message.topic)
+            settle = self._fail(incoming, message)
+        else:
+            settle = incoming.ack()
+        try:
+            await settle
+        except _AMQP_FAILURES as exc:
+            # The channel is gone, and with it our delivery: RabbitMQ requeues it by itself.
+            log.warning("broker.settle.failed", message_id=message.id, error=repr(exc))
+
+    async def _fail(self, incoming: AbstractIncomingMessage, message: Message) -> None:
+        failures = message.delivery_count
+        target = self._queue.name
+        if failures >= self._max_deliveries:
+            target = f"{self._queue.name}.dead"
+            log.warning("broker.message.dead_lettered", message_id=message.id, topic=message.topic)
+        headers = {**message.headers, _FAILURES: failures, _TOPIC: message.topic}
+        copy = _outgoing(message.body, message.id, headers)
+        await self._channel.default_exchange.publish(copy, routing_key=target)
+        await incoming.ack()
+
+    async def stop(self) -> None:
+        if self._stopping is None:
+            self._stopping = asyncio.create_task(self._shutdown())
+        if asyncio.current_task() in self._in_flight:
+            return  # called from one of our handlers: waiting for it would wait for itself
+        await asyncio.shield(self._stopping)
+
+    async def _shutdown(self) -> None:
+        if self._consumer_tag is not None:
+            with suppress(*_AMQP_FAILURES):
+                await self._queue.cancel(self._consumer_tag)
+        while self._in_flight:
+            await asyncio.wait(set(self._in_flight))
+        # Closing the channel returns whatever it still holds unacked to the queue.
+        with suppress(*_AMQP_FAILURES):
+            await self._channel.close()
+        self._on_stopped(self)
+
+
+@dataclass(frozen=True)
+class _Link:
+    connection: AbstractRobustConnection
+    channel: AbstractRobustChannel  # declarations and publishing, with publisher confirms
+    exchange: AbstractExchange
+
+
+class RabbitBroker(Broker):
+    def __init__(self, url: str, namespace: str = "confetti") -> None:
+        self.namespace = namespace
+        self._url = URL(url)
+        self._exchange_name = f"{namespace}.events"
+        self._link: _Link | None = None
+        self._subscriptions: set[_RabbitSubscription] = set()
+        self._declared: set[str] = set()
+
+    def _describe(self, exc: BaseException) -> str:
+        """The error as text, without the password should a library ever print the URL."""
+        text = f"{type(exc).__name__}: {exc}"
+        password = self._url.password
+        return text.replace(password, "***") if password else text
+
+    @contextmanager
+    def _unavailable(self, action: str) -> Iterator[None]:
+        try:
+            yield
+        except _AMQP_FAILURES as exc:
+            where = self._url.with_user(None)
+            raise BrokerUnavailable(
+                f"RabbitMQ at {where} failed to {action}: {self._describe(exc)}"
+            ) from None
+
+    def _connected(self) -> _Link:
+        if self._link is None or self._link.connection.is_closed:
+            raise BrokerUnavailable(f"RabbitBroker {self.namespace!r} is not connected")
+        return self._link
+
+    async def _open_connection(self) -> AbstractRobustConnection:
+        connection = aio_pika.RobustConnection(
+            self._url, client_properties={"connection_name": f"confetti:{self.namespace}"}
+        )
+        try:
+            with self._unavailable("connect"):
+                await connection.connect(timeout=_CONNECT_TIMEOUT)
+        except BrokerUnavailable:
+            await connection.close()
+            raise
+        return connection
+
+    async def connect(self) -> None:
+        connection = await self._open_connection()
+        with self._unavailable("declare its exchange"):
+            channel = await connection.channel()  # publisher confirms are on by default
+            exchange = await channel.declare_exchange(
+                self._exchange_name, aio_pika.ExchangeType.TOPIC, durable=True
+            )
+        self._link = _Link(connection, channel, exchange)
+
+    async def close(self) -> None:
+        await asyncio.gather(*(sub.stop() for sub in list(self._subscriptions)))
+        if self._link is not None:
+            await self._link.connection.close()
+        self._link = None
+
+    async def ping(self) -> None:
+        connection = self._connected().connection
+        if not connection.connected.is_set():
+            raise BrokerUnavailable(f"RabbitMQ at {self._url.with_user(None)} is reconnecting")
+        with self._unavailable("answer a ping"):
+            async with (
+                asyncio.timeout(_OPERATION_TIMEOUT),
+                connection.channel(publisher_confirms=False) as channel,
+            ):
+                await channel.get_exchange(self._exchange_name)  # a passive declare: a round trip
+
+    async def _declare(
+        self, channel: AbstractRobustChannel, queue: str, topics: Sequence[str]
+    ) -> AbstractQueue:
+        name = f"{self.namespace}.{queue}"
+        await channel.declare_queue(f"{name}.dead", durable=True, arguments=_QUEUE_ARGUMENTS)
+        declared = await channel.declare_queue(name, durable=True, arguments=_QUEUE_ARGUMENTS)
+        for topic in topics:
+            await declared.bind(self._exchange_name, routing_key=topic)
+        self._declared.update({name, f"{name}.dead"})
+        return declared
+
+    async def declare_queue(
+        self, queue: str, topics: Sequence[str], *, max_deliveries: int = 5
+    ) -> None:
+        # max_deliveries is the consumer's to enforce (see the module docstring).
+        channel = self._connected().channel
+        with self._unavailable(f"declare queue {queue!r}"):
+            await self._declare(channel, queue, topics)
+
+    async def publish(
+        self, topic: str, body: bytes, *, message_id: str, headers: Mapping[str, str] | None = None
+    ) -> None:
+        exchange = self._connected().exchange
+        with self._unavailable(f"publish {topic!r}"):
+            # Not mandatory: a message no queue is bound for is dropped, as `base` says.
+            await exchange.publish(
+                _outgoing(body, message_id, headers or {}),
+                routing_key=topic,
+                mandatory=False,
+                timeout=_OPERATION_TIMEOUT,
+            )
+
+    async def subscribe(
+        self,
+        queue: str,
+        topics: Sequence[str],
+        handler: Handler,
+        *,
+        max_deliveries: int = 5,
+        prefetch: int = 16,
+    ) -> Subscription:
+        if prefetch < 1 or max_deliveries < 1:
+            raise ValueError("prefetch and max_deliveries must be at least 1")
+        connection = self._connected().connection
+        with self._unavailable(f"subscribe to {queue!r}"):
+            # A channel per subscription, so its QoS caps exactly this consumer's handlers.
+            channel = await connection.channel()
+            await channel.set_qos(prefetch_count=prefetch)
+            subscription = _RabbitSubscription(
+                channel,
+                await self._declare(channel, queue, topics),
+                handler,
+                max_deliveries=max_deliveries,
+                on_stopped=self._subscriptions.discard,
+            )
+            await subscription.start()
+        self._subscriptions.add(subscription)
+        return subscription
+
+    async def dead_letters(self, queue: str) -> list[Message]:
+        connection = self._connected().connection
+        with self._unavailable(f"read the dead letters of {queue!r}"):
+            async with connection.channel(publisher_confirms=False) as channel:
+                try:
+                    dead = await channel.get_queue(f"{self.namespace}.{queue}.dead")
+                except ChannelNotFoundEntity:
+                    return []
+                return await _peek(dead)
+
+    async def destroy(self) -> None:
+        """Delete the queues and exchange this broker declared, over a new connection if closed."""
+        live = self._link is not None and not self._link.connection.is_closed
+        connection = self._connected().connection if live else await self._open_connection()
+        try:
+            with self._unavailable("destroy its namespace"):
+                async with connection.channel(publisher_confirms=False) as channel:
+                    for name in sorted(self._declared):
+                        await channel.queue_delete(name)
+                    await channel.exchange_delete(self._exchange_name)
+        finally:
+            if not live:
+                await connection.close()
+        self._declared.clear()
+
+
+async def _peek(queue: AbstractQueue) -> list[Message]:
+    """Every message once, oldest first: all stay unacked until the end, then go back in order.
+
+    Two peeks at once would each see part of the queue; dead letters are read rarely."""
+    taken: list[AbstractIncomingMessage] = []
+    while (incoming := await queue.get(no_ack=False, fail=False)) is not None:
+        taken.append(incoming)
+    if taken:
+        await taken[-1].nack(multiple=True, requeue=True)
+    return [_received(incoming, dead=True) for incoming in taken]

@@ -1,0 +1,89 @@
+"""Recording events through the transactional outbox, and the consumer's exactly-once guard."""
+
+import uuid
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel
+from sqlalchemy import event as sa_event
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
+
+from core.clock import utcnow
+from core.events.models import Event, OutboxEntry, ProcessedEvent
+
+_PENDING_FLAG = "confetti_outbox_pending"
+_commit_listeners: list[Callable[[], None]] = []
+
+
+class EventEnvelope(BaseModel):
+    """What travels through the broker for one event."""
+
+    id: uuid.UUID
+    type: str
+    merchant_id: uuid.UUID
+    occurred_at: datetime
+    payload: dict[str, Any]
+
+
+async def record_event(
+    session: AsyncSession, *, merchant_id: uuid.UUID, type: str, payload: dict[str, Any]
+) -> Event:
+    """Append an event and queue it for publishing; both commit or roll back with the caller."""
+    event = Event(id=uuid.uuid4(), merchant_id=merchant_id, type=type, payload=payload)
+    event.occurred_at = utcnow()
+    envelope = EventEnvelope(
+        id=event.id,
+        type=type,
+        merchant_id=merchant_id,
+        occurred_at=event.occurred_at,
+        payload=payload,
+    )
+    session.add(event)
+    session.add(OutboxEntry(event_id=event.id, topic=type, body=envelope.model_dump_json()))
+    session.info[_PENDING_FLAG] = True
+    return event
+
+
+def on_outbox_commit(listener: Callable[[], None]) -> Callable[[], None]:
+    """Call `listener` after any commit that wrote outbox rows; returns the unregister function.
+
+    The relay uses this to publish at once instead of waiting for its next poll.
+    """
+    _commit_listeners.append(listener)
+    return lambda: _commit_listeners.remove(listener)
+
+
+@sa_event.listens_for(Session, "after_commit")
+def _notify_outbox_listeners(session: Session) -> None:
+    if session.info.pop(_PENDING_FLAG, False):
+        for listener in list(_commit_listeners):
+            listener()
+
+
+@sa_event.listens_for(Session, "after_rollback")
+def _forget_pending(session: Session) -> None:
+    session.info.pop(_PENDING_FLAG, None)
+
+
+async def claim_event(session: AsyncSession, consumer: str, event_id: uuid.UUID) -> bool:
+    """Mark `event_id` as processed by `consumer` in the caller's transaction.
+
+    False means another delivery already had its effect (or is committing it now: on PostgreSQL
+    the insert waits for that transaction), so this one must do nothing.
+    """
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    statement = (
+        insert(ProcessedEvent)
+        .values(consumer=consumer, event_id=event_id, processed_at=utcnow())
+        .on_conflict_do_nothing()
+    )
+    result = await session.execute(statement)
+    return result.rowcount == 1
+
+
+def parse_envelope(body: bytes) -> EventEnvelope:
+    return EventEnvelope.model_validate_json(body)

@@ -1,0 +1,112 @@
+"""The Sanic application factory."""
+
+from itertools import count
+from pathlib import Path
+
+import swagger_ui_bundle
+from sanic import Request, Sanic
+from sanic.exceptions import PayloadTooLarge
+from sanic.response import HTTPResponse, json
+from sanic_ext import Extend, openapi
+from sanic_ext.extensions.openapi.builders import SpecificationBuilder
+
+from core.broker import Broker, broker_from_url
+from core.db import Database
+from core.settings import Settings
+from web import console, health, observability, share, webhooks
+from web.api import API_PREFIX, api_blueprints
+from web.errors import JSONErrorHandler
+from workers.runtime import WorkerRuntime
+
+DOCS_PREFIX = f"{API_PREFIX}/docs"
+_app_numbers = count(1)
+
+
+def create_app(
+    settings: Settings,
+    *,
+    db: Database | None = None,
+    broker: Broker | None = None,
+    run_workers: bool = False,
+) -> Sanic:
+    """Build the app. Given a db or broker, the caller owns it; otherwise the app opens and
+    closes its own with the server. `run_workers` also runs the relay and consumers in-process."""
+    number = next(_app_numbers)
+    app = Sanic(
+        "confetti" if number == 1 else f"confetti_{number}",
+        error_handler=JSONErrorHandler(),
+        configure_logging=False,
+    )
+    _configure(app, settings)
+    app.ctx.settings = settings
+    app.ctx.db = db or Database(settings)
+    app.ctx.broker = broker or broker_from_url(
+        settings.broker_url, namespace=settings.broker_namespace
+    )
+    app.ctx.metrics = observability.HttpMetrics()
+    observability.install(app, app.ctx.metrics)
+    _limit_body_size(app, settings.max_body_bytes)
+    _add_docs(app)
+    app.blueprint(api_blueprints())
+    app.blueprint([health.bp, webhooks.bp, console.bp, share.bp])
+    _manage_resources(app, owns_db=db is None, owns_broker=broker is None, run_workers=run_workers)
+    return app
+
+
+def _configure(app: Sanic, settings: Settings) -> None:
+    app.config.REQUEST_MAX_SIZE = settings.max_body_bytes
+    app.config.FALLBACK_ERROR_FORMAT = "json"
+    app.config.ACCESS_LOG = False  # observability logs one structured line per request
+    app.config.OAS_URL_PREFIX = DOCS_PREFIX
+    app.config.OAS_UI_DEFAULT = "swagger"
+    app.config.OAS_UI_REDOC = False
+    app.config.OAS_PATH_TO_SWAGGER_HTML = str(Path(__file__).parent / "templates/swagger.html")
+    app.config.OAS_UI_SWAGGER_HTML_TITLE = "Confetti API"
+    app.config.CORS = False
+    app.config.HEALTH = False
+
+
+def _limit_body_size(app: Sanic, limit: int) -> None:
+    """Sanic's server refuses large bodies itself; this also covers the ASGI path."""
+
+    @app.on_request(priority=90)
+    async def _refuse_large_body(request: Request) -> None:
+        declared = request.headers.get("content-length", "")
+        size = int(declared) if declared.isdigit() else len(request.body or b"")
+        if size > limit:
+            raise PayloadTooLarge()
+
+
+def _add_docs(app: Sanic) -> None:
+    Extend(app)
+    app.ext.openapi.describe(
+        "Confetti API",
+        version="1",
+        description="Coupons, points, codes and activities for merchants who sell in chat apps.",
+    )
+    app.ext.openapi.add_security_scheme("apiKey", "http", scheme="bearer")
+    app.static(f"{DOCS_PREFIX}/static", swagger_ui_bundle.swagger_ui_path, name="swagger_static")
+
+    @app.get(f"{API_PREFIX}/openapi.json")
+    @openapi.exclude()
+    async def openapi_json(request: Request) -> HTTPResponse:
+        return json(SpecificationBuilder().build(request.app).serialize())
+
+
+def _manage_resources(app: Sanic, *, owns_db: bool, owns_broker: bool, run_workers: bool) -> None:
+    @app.before_server_start
+    async def _open(app: Sanic) -> None:
+        if owns_broker:
+            await app.ctx.broker.connect()
+        if run_workers:
+            app.ctx.workers = WorkerRuntime(app.ctx.settings, app.ctx.db, app.ctx.broker)
+            await app.ctx.workers.start()
+
+    @app.after_server_stop
+    async def _close(app: Sanic) -> None:
+        if run_workers:
+            await app.ctx.workers.stop()
+        if owns_broker:
+            await app.ctx.broker.close()
+        if owns_db:
+            await app.ctx.db.dispose()

@@ -1,0 +1,176 @@
+"""The `confetti` command: serve, worker, migrate, demo, merchants."""
+
+import asyncio
+import signal
+import sys
+from functools import partial
+
+import click
+import structlog
+from pydantic import ValidationError
+from sanic import Sanic
+from sanic.worker.loader import AppLoader
+
+from core.broker import BrokerUnavailable, broker_from_url
+from core.db import Database
+from core.errors import ValidationFailed
+from core.merchants.schemas import MerchantCreate
+from core.merchants.service import create_merchant, ensure_demo_merchant, issue_api_key
+from core.migrations import upgrade_to_head
+from core.observability import configure_logging
+from core.settings import Settings, SettingsError, load_settings
+
+log = structlog.get_logger("confetti.cli")
+
+
+def _settings() -> Settings:
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        click.echo(f"confetti: {exc}", err=True)
+        sys.exit(2)
+    configure_logging(settings.log_level, settings.log_format)
+    return settings
+
+
+@click.group()
+def main() -> None:
+    """Confetti: coupons, points, codes and activities for merchants in chat apps."""
+
+
+@main.command()
+def migrate() -> None:
+    """Apply database migrations up to the newest."""
+    settings = _settings()
+
+    async def run() -> None:
+        db = Database(settings)
+        try:
+            await upgrade_to_head(db)
+        finally:
+            await db.dispose()
+
+    asyncio.run(run())
+    click.echo("Database is up to date.")
+
+
+@main.command()
+def demo() -> None:
+    """Create the demo merchant if needed and print where to start."""
+    settings = _settings()
+
+    async def run() -> tuple[str, str]:
+        db = Database(settings)
+        try:
+            async with db.transaction() as session:
+                merchant, key = await ensure_demo_merchant(session, settings.secret_key)
+                return merchant.name, key
+        finally:
+            await db.dispose()
+
+    name, key = asyncio.run(run())
+    base = settings.base_url
+    click.echo(
+        "\n".join(
+            [
+                "",
+                f"  Confetti      {base}",
+                f"  Console       {base}/console/",
+                f"  API docs      {base}/api/v1/docs",
+                f"  Health        {base}/healthz",
+                f"  Demo merchant {name}",
+                f"  API key       {key}",
+                "",
+                f"  Try: curl -H 'Authorization: Bearer {key}' {base}/api/v1/merchant",
+                "",
+            ]
+        )
+    )
+
+
+@main.command()
+@click.option("--host", help="Listen address (default: CONFETTI_HOST).")
+@click.option("--port", type=int, help="Listen port (default: CONFETTI_PORT).")
+@click.option(
+    "--web-only", is_flag=True, help="Leave the relay and consumers to `confetti worker`."
+)
+def serve(host: str | None, port: int | None, web_only: bool) -> None:
+    """Run the web app, and unless --web-only the relay and consumers in the same process."""
+    settings = _settings()
+    settings.host = host or settings.host
+    settings.port = port if port is not None else settings.port
+    from web.app import create_app
+
+    factory = partial(create_app, settings, run_workers=not web_only)
+    options = {"host": settings.host, "port": settings.port, "access_log": False, "motd": False}
+    if settings.workers == 1:
+        factory().run(single_process=True, **options)
+        return
+    app = factory()
+    app.prepare(workers=settings.workers, **options)
+    Sanic.serve(primary=app, app_loader=AppLoader(factory=factory))
+
+
+@main.command()
+def worker() -> None:
+    """Run the outbox relay and the consumers only (production: several at once)."""
+    settings = _settings()
+    try:
+        asyncio.run(_run_worker(settings))
+    except BrokerUnavailable as exc:
+        click.echo(f"confetti: broker unavailable: {exc}", err=True)
+        sys.exit(1)
+
+
+async def _run_worker(settings: Settings) -> None:
+    from workers.runtime import WorkerRuntime
+
+    db = Database(settings)
+    broker = broker_from_url(settings.broker_url, namespace=settings.broker_namespace)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    await broker.connect()
+    runtime = WorkerRuntime(settings, db, broker)
+    try:
+        await runtime.start()
+        await stop.wait()
+        log.info("worker.stopping")
+    finally:
+        await runtime.stop()
+        await broker.close()
+        await db.dispose()
+
+
+@main.group()
+def merchants() -> None:
+    """Manage merchants."""
+
+
+@merchants.command("create")
+@click.option("--name", required=True)
+@click.option("--currency", required=True, help="ISO 4217 code, e.g. EUR.")
+@click.option("--timezone", required=True, help="IANA timezone, e.g. Europe/Madrid.")
+def create_merchant_command(name: str, currency: str, timezone: str) -> None:
+    """Create a merchant and print its first API key (shown only this once)."""
+    settings = _settings()
+    try:
+        data = MerchantCreate(name=name, currency=currency, timezone=timezone)
+    except ValidationError as exc:
+        error = ValidationFailed.from_pydantic(exc)
+        raise click.BadParameter(error.message, param_hint=f"--{error.field}") from None
+
+    async def run() -> tuple[str, str]:
+        db = Database(settings)
+        try:
+            async with db.transaction() as session:
+                merchant = await create_merchant(session, data)
+                _, key = await issue_api_key(session, merchant.id, name="first key")
+                return str(merchant.id), key
+        finally:
+            await db.dispose()
+
+    merchant_id, key = asyncio.run(run())
+    click.echo(f"Merchant {merchant_id} created.")
+    click.echo(f"API key (shown only now): {key}")

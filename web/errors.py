@@ -1,0 +1,66 @@
+"""The one place where any exception becomes a JSON error response."""
+
+from http import HTTPStatus
+
+import structlog
+from pydantic import ValidationError
+from sanic import Request
+from sanic.exceptions import SanicException
+from sanic.handlers import ErrorHandler
+from sanic.response import HTTPResponse, json
+
+from core.errors import ConfettiError, ValidationFailed
+
+log = structlog.get_logger("confetti.web")
+
+
+def error_response(
+    status: int, code: str, message: str, field: str | None = None, headers: dict | None = None
+) -> HTTPResponse:
+    body = {"error": {"code": code, "message": message, "field": field}}
+    return json(body, status=status, headers=headers)
+
+
+_CODES = {413: "payload_too_large", 415: "unsupported_media_type"}
+
+
+def _code_for_status(status: int) -> str:
+    if status in _CODES:
+        return _CODES[status]
+    try:
+        return HTTPStatus(status).phrase.lower().replace(" ", "_").replace("-", "_")
+    except ValueError:
+        return "error"
+
+
+class JSONErrorHandler(ErrorHandler):
+    def default(self, request: Request, exception: Exception) -> HTTPResponse:
+        if isinstance(exception, ValidationError):
+            exception = ValidationFailed.from_pydantic(exception)
+        if isinstance(exception, ConfettiError):
+            return error_response(
+                exception.status, exception.code, exception.message, exception.field
+            )
+        if isinstance(exception, SanicException) and exception.status_code < 500:
+            status = exception.status_code
+            return error_response(
+                status,
+                _code_for_status(status),
+                _sanic_message(exception, status),
+                headers=dict(exception.headers or {}),
+            )
+        log.exception(
+            "http.request.failed",
+            method=request.method if request else None,
+            path=request.path if request else None,
+        )
+        return error_response(500, "internal_error", "Something went wrong on our side.")
+
+
+def _sanic_message(exception: SanicException, status: int) -> str:
+    text = str(exception.message or exception)
+    if status == 404:
+        return "Nothing is here."
+    if status == 413:
+        return "The request body is larger than this server accepts."
+    return text or HTTPStatus(status).phrase

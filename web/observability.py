@@ -1,0 +1,73 @@
+"""Request ids, one structured log line per request, and Prometheus metrics by route."""
+
+import re
+import time
+import uuid
+
+import structlog
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.exposition import CONTENT_TYPE_LATEST
+from sanic import Request, Sanic
+from sanic.response import HTTPResponse, raw
+
+log = structlog.get_logger("confetti.web")
+REQUEST_ID_HEADER = "X-Request-ID"
+_SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+
+
+class HttpMetrics:
+    def __init__(self) -> None:
+        # One registry per app, so several apps in one process (tests) never collide.
+        self.registry = CollectorRegistry()
+        self.requests = Counter(
+            "confetti_http_requests_total",
+            "HTTP requests answered, by route and status.",
+            ["method", "route", "status"],
+            registry=self.registry,
+        )
+        self.latency = Histogram(
+            "confetti_http_request_duration_seconds",
+            "Time to answer HTTP requests, by route.",
+            ["method", "route"],
+            registry=self.registry,
+        )
+
+    def observe(self, method: str, route: str, status: int, seconds: float) -> None:
+        self.requests.labels(method, route, str(status)).inc()
+        self.latency.labels(method, route).observe(seconds)
+
+    def render(self) -> HTTPResponse:
+        return raw(generate_latest(self.registry), content_type=CONTENT_TYPE_LATEST)
+
+
+def _route_label(request: Request) -> str:
+    # The route pattern, never the raw path: raw paths would give unbounded label values.
+    route = request.route
+    return "/" + route.path.lstrip("/") if route else "unmatched"
+
+
+def install(app: Sanic, metrics: HttpMetrics) -> None:
+    @app.on_request(priority=100)
+    async def _start(request: Request) -> None:
+        incoming = request.headers.get(REQUEST_ID_HEADER, "")
+        request.ctx.request_id = incoming if _SAFE_REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        request.ctx.started = time.perf_counter()
+        structlog.contextvars.bind_contextvars(request_id=request.ctx.request_id)
+
+    @app.on_response(priority=100)
+    async def _finish(request: Request, response: HTTPResponse) -> None:
+        request_id = getattr(request.ctx, "request_id", None) or uuid.uuid4().hex
+        started = getattr(request.ctx, "started", time.perf_counter())
+        seconds = time.perf_counter() - started
+        route = _route_label(request)
+        response.headers[REQUEST_ID_HEADER] = request_id
+        metrics.observe(request.method, route, response.status, seconds)
+        log.info(
+            "http.request.completed",
+            request_id=request_id,
+            method=request.method,
+            route=route,
+            status=response.status,
+            duration_ms=round(seconds * 1000, 2),
+        )
+        structlog.contextvars.clear_contextvars()

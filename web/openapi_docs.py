@@ -1,0 +1,65 @@
+"""OpenAPI documentation for routes, from the same pydantic models that parse and serialize."""
+
+from collections.abc import Callable
+from typing import TypeVar
+
+from pydantic import BaseModel
+from sanic_ext import openapi
+from sanic_ext.extensions.openapi.definitions import Component
+
+Handler = TypeVar("Handler", bound=Callable)
+
+
+class ErrorDetail(BaseModel):
+    code: str
+    message: str
+    field: str | None
+
+
+class ErrorBody(BaseModel):
+    error: ErrorDetail
+
+
+_ERROR_MEANINGS = {
+    400: "Malformed request (e.g. invalid JSON)",
+    401: "Missing, unknown or revoked API key",
+    404: "Not found (or not this merchant's)",
+    409: "Refused: the state does not allow it",
+    413: "Body too large",
+    415: "Body is not JSON",
+    422: "Body failed validation",
+}
+
+
+def document(
+    *,
+    summary: str,
+    ok: tuple[int, type[BaseModel]],
+    body: type[BaseModel] | None = None,
+    errors: tuple[int, ...] = (),
+    authenticated: bool = True,
+) -> Callable[[Handler], Handler]:
+    """Describe a route: its body, its success response, and every error status it can give."""
+    statuses = set(errors) | ({401} if authenticated else set())
+    if body is not None:
+        statuses |= {400, 413, 415, 422}
+
+    def decorate(handler: Handler) -> Handler:
+        handler = openapi.summary(summary)(handler)
+        status, model = ok
+        handler = openapi.response(status, {"application/json": Component(model)}, "Success")(
+            handler
+        )
+        for error_status in sorted(statuses):
+            handler = openapi.response(
+                error_status,
+                {"application/json": Component(ErrorBody)},
+                _ERROR_MEANINGS.get(error_status, "Error"),
+            )(handler)
+        if body is not None:
+            handler = openapi.body({"application/json": Component(body)}, required=True)(handler)
+        if authenticated:
+            handler = openapi.secured("apiKey")(handler)
+        return handler
+
+    return decorate

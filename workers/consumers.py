@@ -1,0 +1,58 @@
+"""A consumer: a named queue, the event topics it wants, and what it does with each event.
+
+`deliver` gives each consumer exactly-once effect over at-least-once delivery: the handler runs in
+the same transaction that records the event as processed for that consumer, so a redelivered or
+duplicated event finds the record and does nothing.
+"""
+
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.broker import Broker, Message, Subscription
+from core.db import Database
+from core.events.service import EventEnvelope, claim_event, parse_envelope
+
+EventHandler = Callable[[AsyncSession, EventEnvelope], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Consumer:
+    name: str
+    topics: tuple[str, ...]
+    handle: EventHandler
+
+
+async def deliver(db: Database, consumer: Consumer, message: Message) -> bool:
+    """Apply one message; False when this consumer had already processed its event."""
+    envelope = parse_envelope(message.body)
+    async with db.transaction() as session:
+        if not await claim_event(session, consumer.name, envelope.id):
+            return False
+        await consumer.handle(session, envelope)
+    return True
+
+
+async def declare_queues(
+    broker: Broker, consumers: Sequence[Consumer], max_deliveries: int
+) -> None:
+    for consumer in consumers:
+        await broker.declare_queue(consumer.name, consumer.topics, max_deliveries=max_deliveries)
+
+
+async def subscribe_all(
+    db: Database, broker: Broker, consumers: Sequence[Consumer], *, max_deliveries: int
+) -> list[Subscription]:
+    subscriptions = []
+    for consumer in consumers:
+
+        async def handle(message: Message, consumer: Consumer = consumer) -> None:
+            await deliver(db, consumer, message)
+
+        subscriptions.append(
+            await broker.subscribe(
+                consumer.name, consumer.topics, handle, max_deliveries=max_deliveries
+            )
+        )
+    return subscriptions

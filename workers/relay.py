@@ -1,0 +1,83 @@
+"""The outbox relay: publishes committed events and removes them from the outbox.
+
+Safe to run in several processes at once: on PostgreSQL each batch is claimed with
+`FOR UPDATE SKIP LOCKED`; on SQLite the relay's write transaction holds the database's one write
+lock. A crash between publish and delete publishes a batch again, which consumers absorb by
+event id.
+"""
+
+import asyncio
+from contextlib import suppress
+
+import structlog
+from sqlalchemy import delete, select
+
+from core.broker import Broker
+from core.db import Database
+from core.events.models import OutboxEntry
+from core.events.service import on_outbox_commit
+
+log = structlog.get_logger("confetti.relay")
+
+
+class OutboxRelay:
+    def __init__(
+        self, db: Database, broker: Broker, *, batch_size: int = 200, interval: float = 0.5
+    ) -> None:
+        self.db = db
+        self.broker = broker
+        self.batch_size = batch_size
+        self.interval = interval
+        self._wake = asyncio.Event()
+
+    async def relay_once(self) -> int:
+        """Publish one batch; return how many events went out."""
+        async with self.db.transaction() as session:
+            entries = (
+                (
+                    await session.execute(
+                        select(OutboxEntry)
+                        .order_by(OutboxEntry.id)
+                        .limit(self.batch_size)
+                        .with_for_update(skip_locked=True)
+                    )
+                )
+                .scalars()
+                .all()
+            )
+            if not entries:
+                return 0
+            await asyncio.gather(
+                *(
+                    self.broker.publish(
+                        entry.topic, entry.body.encode(), message_id=str(entry.event_id)
+                    )
+                    for entry in entries
+                )
+            )
+            await session.execute(
+                delete(OutboxEntry).where(OutboxEntry.id.in_([entry.id for entry in entries]))
+            )
+        return len(entries)
+
+    async def run(self) -> None:
+        """Relay until cancelled: at once after a commit that wrote events, else every interval."""
+        unregister = on_outbox_commit(self._wake.set)
+        try:
+            while True:
+                self._wake.clear()
+                try:
+                    sent = await self.relay_once()
+                except asyncio.CancelledError:
+                    raise
+                except Exception as exc:  # the broker or database is down: retry next interval
+                    log.warning("outbox.relay.failed", error=str(exc))
+                    sent = 0
+                if sent == self.batch_size:
+                    continue
+                if sent:
+                    log.debug("outbox.relay.published", count=sent)
+                with suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), timeout=self.interval)
+        finally:
+            unregister()

@@ -1,0 +1,60 @@
+"""The worker side of a process: the outbox relay plus every registered consumer."""
+
+import asyncio
+from collections.abc import Sequence
+from contextlib import suppress
+
+import structlog
+
+from core.broker import Broker, Subscription
+from core.db import Database
+from core.settings import Settings
+from workers.consumers import Consumer, declare_queues, subscribe_all
+from workers.registry import CONSUMERS
+from workers.relay import OutboxRelay
+
+log = structlog.get_logger("confetti.worker")
+
+
+class WorkerRuntime:
+    def __init__(
+        self,
+        settings: Settings,
+        db: Database,
+        broker: Broker,
+        consumers: Sequence[Consumer] = CONSUMERS,
+    ) -> None:
+        self.settings = settings
+        self.db = db
+        self.broker = broker
+        self.consumers = consumers
+        self.relay = OutboxRelay(
+            db,
+            broker,
+            batch_size=settings.relay_batch_size,
+            interval=settings.relay_interval_seconds,
+        )
+        self._relay_task: asyncio.Task[None] | None = None
+        self._subscriptions: list[Subscription] = []
+
+    async def start(self) -> None:
+        # Queues exist before the first publish, so no event is dropped for want of a queue.
+        max_deliveries = self.settings.max_deliveries
+        await declare_queues(self.broker, self.consumers, max_deliveries)
+        self._subscriptions = await subscribe_all(
+            self.db, self.broker, self.consumers, max_deliveries=max_deliveries
+        )
+        self._relay_task = asyncio.create_task(self.relay.run(), name="outbox-relay")
+        log.info("worker.started", consumers=[c.name for c in self.consumers])
+
+    async def stop(self) -> None:
+        """Finish in-flight messages; anything unacked goes back to its queue."""
+        for subscription in self._subscriptions:
+            await subscription.stop()
+        self._subscriptions = []
+        if self._relay_task is not None:
+            self._relay_task.cancel()
+            with suppress(asyncio.CancelledError):
+                await self._relay_task
+            self._relay_task = None
+        log.info("worker.stopped")
