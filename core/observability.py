@@ -26,7 +26,7 @@ def configure_logging(level: str = "INFO", fmt: str = "json") -> None:
         processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
         logger_factory=structlog.stdlib.LoggerFactory(),
         wrapper_class=structlog.stdlib.BoundLogger,
-        cache_logger_on_first_use=True,
+        cache_logger_on_first_use=False,  # so tests and later configuration see changes
     )
     handler = logging.StreamHandler()
     handler.setFormatter(

@@ -1,5 +1,6 @@
 """The `confetti` command as an operator uses it: real processes, real signals."""
 
+import json
 import os
 import shutil
 import signal
@@ -124,6 +125,11 @@ def test_serve_answers_and_stops_cleanly_on_sigterm(env) -> None:
         assert huge.json()["error"]["code"] == "payload_too_large"
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=20) == 0
+        logged = [
+            json.loads(line) for line in process.stderr.read().splitlines() if line[:1] == "{"
+        ]
+        completed = [entry for entry in logged if entry["event"] == "http.request.completed"]
+        assert {"request_id", "route", "status", "duration_ms"} <= set(completed[0])
     finally:
         if process.poll() is None:
             process.kill()

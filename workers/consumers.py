@@ -34,11 +34,9 @@ async def deliver(db: Database, consumer: Consumer, message: Message) -> bool:
     return True
 
 
-async def declare_queues(
-    broker: Broker, consumers: Sequence[Consumer], max_deliveries: int
-) -> None:
+async def declare_queues(broker: Broker, consumers: Sequence[Consumer]) -> None:
     for consumer in consumers:
-        await broker.declare_queue(consumer.name, consumer.topics, max_deliveries=max_deliveries)
+        await broker.declare_queue(consumer.name, consumer.topics)
 
 
 async def subscribe_all(

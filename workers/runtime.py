@@ -39,10 +39,9 @@ class WorkerRuntime:
 
     async def start(self) -> None:
         # Queues exist before the first publish, so no event is dropped for want of a queue.
-        max_deliveries = self.settings.max_deliveries
-        await declare_queues(self.broker, self.consumers, max_deliveries)
+        await declare_queues(self.broker, self.consumers)
         self._subscriptions = await subscribe_all(
-            self.db, self.broker, self.consumers, max_deliveries=max_deliveries
+            self.db, self.broker, self.consumers, max_deliveries=self.settings.max_deliveries
         )
         self._relay_task = asyncio.create_task(self.relay.run(), name="outbox-relay")
         log.info("worker.started", consumers=[c.name for c in self.consumers])

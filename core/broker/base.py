@@ -7,8 +7,10 @@ aio-pika), so the same consumer code runs in the embedded default and in product
 - A queue is bound to topic patterns with RabbitMQ topic-exchange rules (`*` is one dot-separated
   word, `#` is zero or more words). A message published before any queue matches it is dropped:
   declare queues before publishing (the worker runtime declares every consumer's queue first).
-- A handler that returns acks its message; one that raises nacks it back to its queue. After
-  `max_deliveries` failed deliveries the message moves to the queue's dead-letter queue.
+- A handler that returns acks its message; one that raises sends it to the back of its queue
+  with its failure count raised. After `max_deliveries` failed deliveries (a subscription
+  setting) the message moves to the queue's dead-letter queue, where its `delivery_count` equals
+  `max_deliveries`. Header keys starting with `x-confetti-` are the broker's own.
 - Stopping a subscription, or closing the broker, lets in-flight handlers finish; messages not yet
   acked stay in (or go back to) their queue for the next consumer.
 - Delivery is at least once: consumers must be idempotent by `Message.id`.
@@ -43,7 +45,8 @@ class Subscription(ABC):
 
 class Broker(ABC):
     @abstractmethod
-    async def connect(self) -> None: ...
+    async def connect(self) -> None:
+        """Connect; also allowed again after `close()`."""
 
     @abstractmethod
     async def close(self) -> None:
@@ -54,10 +57,10 @@ class Broker(ABC):
         """Return if the broker is usable, else raise BrokerUnavailable."""
 
     @abstractmethod
-    async def declare_queue(
-        self, queue: str, topics: Sequence[str], *, max_deliveries: int = 5
-    ) -> None:
-        """Create the queue (and its dead-letter queue) bound to these topic patterns."""
+    async def declare_queue(self, queue: str, topics: Sequence[str]) -> None:
+        """Create the queue (and its dead-letter queue) bound to these topic patterns.
+
+        Declaring again with other topics adds bindings; it never removes old ones."""
 
     @abstractmethod
     async def publish(
@@ -82,4 +85,4 @@ class Broker(ABC):
 
     @abstractmethod
     async def destroy(self) -> None:
-        """Delete every queue and exchange of this broker's namespace (tests, teardown)."""
+        """Delete the queues and exchanges this broker declared (tests, teardown)."""

@@ -59,8 +59,8 @@ class _Queue:
             self.put(replace(message, delivery_count=message.delivery_count + 1))
 
 
-# Keyed by loop too: the state belongs to one event loop (tests run one loop each), and a closed
-# loop takes its queues with it.
+# Keyed by loop too: the state belongs to one event loop (tests run one loop each), and a loop
+# that is gone takes its queues with it.
 _loops: WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, dict[str, _Queue]]] = (
     WeakKeyDictionary()
 )
@@ -150,7 +150,10 @@ class MemoryBroker(Broker):
         self._queues = _namespace_queues(self.namespace)
 
     async def close(self) -> None:
-        await asyncio.gather(*(sub.stop() for sub in list(self._subscriptions)))
+        # One after another, in this task: a handler closing its own broker must not wait
+        # for itself (see `stop`).
+        for subscription in list(self._subscriptions):
+            await subscription.stop()
         self._queues = None
 
     async def ping(self) -> None:
@@ -161,10 +164,7 @@ class MemoryBroker(Broker):
         state.topics.update(topics)
         return state
 
-    async def declare_queue(
-        self, queue: str, topics: Sequence[str], *, max_deliveries: int = 5
-    ) -> None:
-        # The delivery limit is the consumer's (see `subscribe`), as on RabbitBroker.
+    async def declare_queue(self, queue: str, topics: Sequence[str]) -> None:
         self._declare(queue, topics)
 
     async def publish(

@@ -40,8 +40,8 @@ log = structlog.get_logger("confetti.broker")
 
 _FAILURES = "x-confetti-failures"
 _TOPIC = "x-confetti-topic"  # republished copies travel under the queue's name, not the topic
-_QUEUE_ARGUMENTS = {"x-queue-type": "classic"}  # explicit: a vhost default of quorum would add
-# a delivery limit of its own
+# Classic, explicitly: a vhost whose default type is quorum would add a delivery limit of its own.
+_QUEUE_ARGUMENTS = {"x-queue-type": "classic"}
 _CONNECT_TIMEOUT = 10.0
 _OPERATION_TIMEOUT = 10.0
 _AMQP_FAILURES = (AMQPError, ChannelInvalidStateError, OSError)
@@ -65,9 +65,7 @@ def _received(incoming: AbstractIncomingMessage, *, dead: bool = False) -> Messa
     )
 
 
-def _outgoing(
-    body: bytes, message_id: str, headers: Mapping[str, Any]
-) -> aio_pika.Message:
+def _outgoing(body: bytes, message_id: str, headers: Mapping[str, Any]) -> aio_pika.Message:
     return aio_pika.Message(
         body,
         message_id=message_id,
@@ -121,8 +119,10 @@ class _RabbitSubscription(Subscription):
         try:
             await settle
         except _AMQP_FAILURES as exc:
-            # The channel is gone, and with it our delivery: RabbitMQ requeues it by itself.
             log.warning("broker.settle.failed", message_id=message.id, error=repr(exc))
+            # Hand it back; if the channel is gone, RabbitMQ has requeued it already.
+            with suppress(*_AMQP_FAILURES):
+                await incoming.nack(requeue=True)
 
     async def _fail(self, incoming: AbstractIncomingMessage, message: Message) -> None:
         failures = message.delivery_count
@@ -204,16 +204,25 @@ class RabbitBroker(Broker):
         return connection
 
     async def connect(self) -> None:
+        if self._link is not None and not self._link.connection.is_closed:
+            return
         connection = await self._open_connection()
-        with self._unavailable("declare its exchange"):
-            channel = await connection.channel()  # publisher confirms are on by default
-            exchange = await channel.declare_exchange(
-                self._exchange_name, aio_pika.ExchangeType.TOPIC, durable=True
-            )
+        try:
+            with self._unavailable("declare its exchange"):
+                channel = await connection.channel()  # publisher confirms are on by default
+                exchange = await channel.declare_exchange(
+                    self._exchange_name, aio_pika.ExchangeType.TOPIC, durable=True
+                )
+        except BrokerUnavailable:
+            await connection.close()
+            raise
         self._link = _Link(connection, channel, exchange)
 
     async def close(self) -> None:
-        await asyncio.gather(*(sub.stop() for sub in list(self._subscriptions)))
+        # One after another, in this task: a handler closing its own broker must not wait
+        # for itself (see `stop`).
+        for subscription in list(self._subscriptions):
+            await subscription.stop()
         if self._link is not None:
             await self._link.connection.close()
         self._link = None
@@ -240,10 +249,7 @@ class RabbitBroker(Broker):
         self._declared.update({name, f"{name}.dead"})
         return declared
 
-    async def declare_queue(
-        self, queue: str, topics: Sequence[str], *, max_deliveries: int = 5
-    ) -> None:
-        # max_deliveries is the consumer's to enforce (see the module docstring).
+    async def declare_queue(self, queue: str, topics: Sequence[str]) -> None:
         channel = self._connected().channel
         with self._unavailable(f"declare queue {queue!r}"):
             await self._declare(channel, queue, topics)

@@ -1,8 +1,11 @@
 """Every way a request can go wrong answers the same JSON error shape with the right status."""
 
+import logging
+
 import pytest
 from sanic import Sanic
 
+from core.observability import configure_logging
 from tests.factories import bearer, merchant_with_key
 
 pytestmark = pytest.mark.parametrize("backend", ["sqlite"])
@@ -104,7 +107,12 @@ async def test_body_over_the_limit_is_413(settings, db, memory_broker) -> None:
     assert_error(response, 413, "payload_too_large")
 
 
-async def test_unexpected_exception_is_500_without_traceback(app: Sanic, caplog) -> None:
+async def test_unexpected_exception_is_500_without_traceback_and_logged_with_request_id(
+    app: Sanic, caplog
+) -> None:
+    configure_logging("INFO", "json")
+    logging.getLogger().addHandler(caplog.handler)
+
     @app.get("/boom")
     async def boom(request):
         raise RuntimeError("secret internals")
@@ -113,3 +121,11 @@ async def test_unexpected_exception_is_500_without_traceback(app: Sanic, caplog)
     assert_error(response, 500, "internal_error")
     assert "secret internals" not in response.text
     assert response.headers["x-request-id"] == "req-boom-1"
+    failures = [
+        r.msg
+        for r in caplog.records
+        if isinstance(r.msg, dict) and r.msg.get("event") == "http.request.failed"
+    ]
+    assert failures
+    assert failures[0]["request_id"] == "req-boom-1"
+    assert failures[0]["exc_info"]
