@@ -17,10 +17,11 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -q -e '.[test]'
 	touch $@ $(VENV)/.installed-run
 
+run: export CONFETTI_LOG_FORMAT ?= console
 run: $(VENV)/.installed-run
 	$(BIN)/confetti migrate
 	$(BIN)/confetti demo
-	CONFETTI_LOG_FORMAT=$${CONFETTI_LOG_FORMAT:-console} exec $(BIN)/confetti serve
+	exec $(BIN)/confetti serve
 
 test: $(VENV)/.installed-test
 	$(BIN)/ruff check .
