@@ -57,7 +57,12 @@ class CreatedAt:
 
 def load_all_models() -> type[Base]:
     """Import every domain's models so Base.metadata is complete (migrations, tests)."""
+    import core.coupons.models
+    import core.customers.models
     import core.events.models
-    import core.merchants.models  # noqa: F401
+    import core.idempotency.models
+    import core.merchants.models
+    import core.redemptions.models
+    import core.stock.models  # noqa: F401
 
     return Base

@@ -19,3 +19,29 @@ async def merchant_with_key(
 
 def bearer(key: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {key}"}
+
+
+async def customer(db: Database, merchant: Merchant, external_id: str = "cust-1", **fields):
+    from core.customers.schemas import CustomerUpsert
+    from core.customers.service import upsert_customer
+
+    async with db.transaction() as session:
+        created, _ = await upsert_customer(
+            session, merchant.id, external_id, CustomerUpsert(**fields)
+        )
+    return created
+
+
+def template_body(**overrides) -> dict:
+    """A valid coupon-template request body: 5.00 off, unlimited, claimable now."""
+    return {"name": "Five off", "kind": "fixed", "amount_off": 500, **overrides}
+
+
+async def coupon_template(db: Database, merchant: Merchant, **overrides):
+    from core.coupons.schemas import CouponTemplateCreate
+    from core.coupons.service import create_template
+
+    async with db.transaction() as session:
+        return await create_template(
+            session, merchant, CouponTemplateCreate(**template_body(**overrides))
+        )

@@ -23,6 +23,7 @@ class ErrorBody(BaseModel):
 _ERROR_MEANINGS = {
     400: "Malformed request (e.g. invalid JSON)",
     401: "Missing, unknown or revoked API key",
+    403: "Not allowed",
     404: "Not found (or not this merchant's)",
     409: "Refused: the state does not allow it",
     413: "Body too large",
@@ -38,6 +39,7 @@ def document(
     body: type[BaseModel] | None = None,
     errors: tuple[int, ...] = (),
     authenticated: bool = True,
+    also_ok: tuple[int, ...] = (),
 ) -> Callable[[Handler], Handler]:
     """Describe a route: its body, its success response, and every error status it can give."""
     statuses = set(errors) | ({401} if authenticated else set())

@@ -1,0 +1,214 @@
+import uuid
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictInt,
+    StringConstraints,
+)
+
+from core.customers.schemas import ExternalId
+from core.errors import ValidationFailed
+from core.money import Money, PositiveMoney
+
+CouponKind = Literal["fixed", "threshold", "free_order", "percent"]
+TemplateStatus = Literal["draft", "active", "paused", "archived"]
+ScopeValue = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+Percent = Annotated[Decimal, Field(gt=0, le=100, max_digits=5, decimal_places=2)]
+
+
+class Scope(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    skus: list[ScopeValue] = Field(default_factory=list, max_length=1000)
+    categories: list[ScopeValue] = Field(default_factory=list, max_length=1000)
+
+
+class TemplateTerms(BaseModel):
+    """Every field a merchant sets on a template, checked together."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    name: str = Field(min_length=1, max_length=200)
+    description: str = Field(default="", max_length=2000)
+    kind: CouponKind
+    currency: str | None = Field(default=None, description="Defaults to the merchant's currency")
+    amount_off: PositiveMoney | None = None
+    threshold: PositiveMoney | None = None
+    percent_off: Percent | None = None
+    max_discount: PositiveMoney | None = None
+    min_order_amount: Money = 0
+    total_stock: Annotated[StrictInt, Field(ge=0, le=10**9)] | None = Field(
+        default=None, description="null = unlimited"
+    )
+    stock_shards: Annotated[StrictInt, Field(ge=1, le=64)] = Field(
+        default=1, description="Spread stock over this many rows for very hot flash sales"
+    )
+    per_customer_limit: Annotated[StrictInt, Field(ge=1, le=10**6)] | None = None
+    claim_starts_at: AwareDatetime | None = None
+    claim_ends_at: AwareDatetime | None = None
+    valid_from: AwareDatetime | None = None
+    valid_until: AwareDatetime | None = None
+    valid_days: Annotated[StrictInt, Field(ge=1, le=3650)] | None = None
+    scope: Scope = Field(default_factory=Scope)
+    stackable: bool = False
+    auto_apply: bool = Field(default=False, description="A promotion: applies with no coupon")
+
+    def check(self) -> None:
+        """Rules across fields; raises ValidationFailed naming the field to fix."""
+        _require_kind_fields(self)
+        _require_ordered(
+            self.claim_starts_at, self.claim_ends_at, "claim_ends_at", "claim_starts_at"
+        )
+        _require_ordered(self.valid_from, self.valid_until, "valid_until", "valid_from")
+        if self.valid_days is not None and (self.valid_from or self.valid_until):
+            raise _field_error("valid_days", "give valid_days or valid_from/valid_until, not both")
+        if self.auto_apply and self.total_stock is not None:
+            raise _field_error("total_stock", "a promotion (auto_apply) has no stock")
+        if self.auto_apply and self.per_customer_limit is not None:
+            raise _field_error("per_customer_limit", "a promotion (auto_apply) has no limit")
+
+
+def _field_error(field: str, message: str) -> ValidationFailed:
+    return ValidationFailed(f"{field}: {message}", field=field)
+
+
+_KIND_FIELDS = {
+    "fixed": ("amount_off",),
+    "threshold": ("amount_off", "threshold"),
+    "free_order": ("max_discount",),
+    "percent": ("percent_off",),
+}
+_FORBIDDEN = {
+    "fixed": ("threshold", "percent_off", "max_discount"),
+    "threshold": ("percent_off", "max_discount"),
+    "free_order": ("amount_off", "threshold", "percent_off"),
+    "percent": ("amount_off", "threshold"),
+}
+
+
+def _require_kind_fields(terms: TemplateTerms) -> None:
+    for name in _KIND_FIELDS[terms.kind]:
+        if getattr(terms, name) is None:
+            raise _field_error(name, f"required for a {terms.kind} coupon")
+    for name in _FORBIDDEN[terms.kind]:
+        if getattr(terms, name) is not None:
+            raise _field_error(name, f"not used by a {terms.kind} coupon")
+
+
+def _require_ordered(start, end, end_name: str, start_name: str) -> None:
+    if start is not None and end is not None and end <= start:
+        raise _field_error(end_name, f"must be after {start_name}")
+
+
+class CouponTemplateCreate(TemplateTerms):
+    status: Literal["draft", "active"] = "active"
+
+
+class CouponTemplatePatch(BaseModel):
+    """Fields to change; the merged template is checked as a whole. Kind and currency stay."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    description: str | None = Field(default=None, max_length=2000)
+    amount_off: PositiveMoney | None = None
+    threshold: PositiveMoney | None = None
+    percent_off: Percent | None = None
+    max_discount: PositiveMoney | None = None
+    min_order_amount: Money | None = None
+    total_stock: Annotated[StrictInt, Field(ge=0, le=10**9)] | None = None
+    per_customer_limit: Annotated[StrictInt, Field(ge=1, le=10**6)] | None = None
+    claim_starts_at: AwareDatetime | None = None
+    claim_ends_at: AwareDatetime | None = None
+    valid_from: AwareDatetime | None = None
+    valid_until: AwareDatetime | None = None
+    valid_days: Annotated[StrictInt, Field(ge=1, le=3650)] | None = None
+    scope: Scope | None = None
+    stackable: bool | None = None
+
+
+class CouponTemplateOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    name: str
+    description: str
+    kind: CouponKind
+    currency: str
+    amount_off: int | None
+    threshold: int | None
+    percent_off: Decimal | None
+    max_discount: int | None
+    min_order_amount: int
+    total_stock: int | None
+    remaining_stock: int | None
+    issued_count: int
+    per_customer_limit: int | None
+    claim_starts_at: datetime | None
+    claim_ends_at: datetime | None
+    seconds_until_open: int | None = Field(description="For flash sales: null once open")
+    valid_from: datetime | None
+    valid_until: datetime | None
+    valid_days: int | None
+    scope: Scope
+    stackable: bool
+    auto_apply: bool
+    status: TemplateStatus
+    created_at: datetime
+    updated_at: datetime | None
+
+
+class CouponTemplateList(BaseModel):
+    items: list[CouponTemplateOut]
+    next_cursor: str | None
+
+
+class ClaimRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    customer: ExternalId
+
+
+class CouponOut(BaseModel):
+    id: uuid.UUID
+    code: str
+    template_id: uuid.UUID
+    template_name: str
+    kind: CouponKind
+    customer: str | None
+    status: Literal["available", "used", "expired"]
+    claimed_at: datetime
+    valid_from: datetime | None
+    valid_until: datetime | None
+    used_at: datetime | None
+
+
+class CouponList(BaseModel):
+    items: list[CouponOut]
+    next_cursor: str | None
+
+
+class IssueRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    template_id: uuid.UUID
+    customers: list[ExternalId] = Field(min_length=1, max_length=1000)
+
+
+class IssueOutcome(BaseModel):
+    customer: str
+    status: Literal["issued", "refused"]
+    coupon: CouponOut | None = None
+    reason: str | None = None
+
+
+class IssueResult(BaseModel):
+    issued: int
+    refused: int
+    outcomes: list[IssueOutcome]

@@ -1,0 +1,369 @@
+"""Coupon templates, claiming and issuing coupons, and a customer's coupons."""
+
+import uuid
+from datetime import datetime, timedelta
+from typing import Literal
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.clock import utcnow
+from core.coupons.codes import display_code, generate_code
+from core.coupons.errors import (
+    ClaimClosed,
+    ClaimNotOpen,
+    InvalidStatusChange,
+    LimitReached,
+    OutOfStock,
+    PromotionNotClaimable,
+    StockBelowIssued,
+    TemplateInactive,
+    TemplateNotFound,
+)
+from core.coupons.models import Coupon, CouponTemplate
+from core.coupons.schemas import (
+    CouponOut,
+    CouponTemplateCreate,
+    CouponTemplateOut,
+    CouponTemplatePatch,
+    IssueOutcome,
+    IssueRequest,
+    IssueResult,
+    Scope,
+    TemplateTerms,
+)
+from core.customers.models import Customer
+from core.customers.service import find_customer, get_customer
+from core.errors import ConfettiError, ValidationFailed
+from core.events.service import record_event
+from core.merchants.models import Merchant
+from core.pagination import Page, paginate
+from core.stock import service as stock
+
+CODE_ATTEMPTS = 5
+StatusAction = Literal["pause", "resume", "archive"]
+_TRANSITIONS: dict[StatusAction, tuple[set[str], str]] = {
+    "pause": ({"active"}, "paused"),
+    "resume": ({"paused", "draft"}, "active"),
+    "archive": ({"draft", "active", "paused"}, "archived"),
+}
+
+
+async def create_template(
+    session: AsyncSession, merchant: Merchant, data: CouponTemplateCreate
+) -> CouponTemplate:
+    data.check()
+    currency = _merchant_currency(merchant, data.currency)
+    fields = data.model_dump(exclude={"scope", "currency"})
+    template = CouponTemplate(
+        id=uuid.uuid4(),
+        merchant_id=merchant.id,
+        currency=currency,
+        scope_skus=data.scope.skus,
+        scope_categories=data.scope.categories,
+        **fields,
+    )
+    session.add(template)
+    await session.flush()
+    if template.total_stock is not None:
+        await stock.create_stock(
+            session, template.stock_owner, merchant_id=merchant.id, quantity=template.total_stock
+        )
+    return template
+
+
+def _merchant_currency(merchant: Merchant, given: str | None) -> str:
+    if given is not None and given.upper() != merchant.currency:
+        raise ValidationFailed(
+            f"currency: must be the merchant's currency ({merchant.currency})", field="currency"
+        )
+    return merchant.currency
+
+
+async def get_template(
+    session: AsyncSession, merchant_id: uuid.UUID, template_id: uuid.UUID, *, lock: bool = False
+) -> CouponTemplate:
+    query = select(CouponTemplate).where(
+        CouponTemplate.id == template_id, CouponTemplate.merchant_id == merchant_id
+    )
+    if lock:
+        query = query.with_for_update()
+    template = (await session.execute(query)).scalar_one_or_none()
+    if template is None:
+        raise TemplateNotFound(field="template_id")
+    return template
+
+
+async def list_templates(
+    session: AsyncSession, merchant_id: uuid.UUID, *, limit: int, cursor: str | None
+) -> Page[CouponTemplate]:
+    query = select(CouponTemplate).where(CouponTemplate.merchant_id == merchant_id)
+    return await paginate(session, query, CouponTemplate, limit=limit, cursor=cursor)
+
+
+async def update_template(
+    session: AsyncSession, merchant: Merchant, template_id: uuid.UUID, patch: CouponTemplatePatch
+) -> CouponTemplate:
+    template = await get_template(session, merchant.id, template_id, lock=True)
+    changes = patch.model_dump(exclude_unset=True)
+    merged = TemplateTerms.model_validate({**_terms_of(template), **changes})
+    merged.check()
+    if "total_stock" in changes:
+        await _change_total_stock(session, template, merged.total_stock)
+    for name, value in merged.model_dump(exclude={"scope", "currency", "kind"}).items():
+        setattr(template, name, value)
+    template.scope_skus = merged.scope.skus
+    template.scope_categories = merged.scope.categories
+    template.updated_at = utcnow()
+    await session.flush()
+    return template
+
+
+def _terms_of(template: CouponTemplate) -> dict:
+    names = TemplateTerms.model_fields.keys() - {"scope"}
+    terms = {name: getattr(template, name) for name in names}
+    terms["scope"] = {"skus": template.scope_skus, "categories": template.scope_categories}
+    return terms
+
+
+async def _change_total_stock(
+    session: AsyncSession, template: CouponTemplate, new_total: int | None
+) -> None:
+    issued = await issued_count(session, template.id)
+    if new_total is not None and new_total < issued:
+        raise StockBelowIssued(field="total_stock")
+    owner = template.stock_owner
+    if template.total_stock is None and new_total is not None:
+        await stock.create_stock(
+            session, owner, merchant_id=template.merchant_id, quantity=new_total - issued
+        )
+    elif template.total_stock is not None and new_total is None:
+        await stock.delete_stock(session, owner)
+    elif template.total_stock is not None and new_total is not None:
+        delta = new_total - template.total_stock
+        if not await stock.adjust_stock(session, owner, delta):
+            raise StockBelowIssued(field="total_stock")
+
+
+async def change_status(
+    session: AsyncSession, merchant_id: uuid.UUID, template_id: uuid.UUID, action: StatusAction
+) -> CouponTemplate:
+    template = await get_template(session, merchant_id, template_id, lock=True)
+    allowed_from, target = _TRANSITIONS[action]
+    if template.status not in allowed_from:
+        raise InvalidStatusChange(f"Cannot {action} a template that is {template.status}.")
+    template.status = target
+    template.updated_at = utcnow()
+    await session.flush()
+    return template
+
+
+async def issued_count(session: AsyncSession, template_id: uuid.UUID) -> int:
+    query = select(func.count()).where(Coupon.template_id == template_id)
+    return (await session.execute(query)).scalar_one()
+
+
+async def template_view(
+    session: AsyncSession, template: CouponTemplate, now: datetime | None = None
+) -> CouponTemplateOut:
+    now = now or utcnow()
+    remaining = None
+    if template.total_stock is not None:
+        remaining = await stock.remaining_stock(session, template.stock_owner)
+    opens = template.claim_starts_at
+    return CouponTemplateOut.model_validate(
+        {
+            **{
+                name: getattr(template, name)
+                for name in CouponTemplateOut.model_fields
+                if hasattr(template, name)
+            },
+            "remaining_stock": remaining,
+            "issued_count": await issued_count(session, template.id),
+            "seconds_until_open": _seconds_until(opens, now),
+            "scope": Scope(skus=template.scope_skus, categories=template.scope_categories),
+        }
+    )
+
+
+def _seconds_until(moment: datetime | None, now: datetime) -> int | None:
+    if moment is None or moment <= now:
+        return None
+    return int((moment - now).total_seconds() + 0.999)
+
+
+async def claim_coupon(
+    session: AsyncSession, merchant_id: uuid.UUID, template_id: uuid.UUID, customer_external_id: str
+) -> tuple[Coupon, CouponTemplate, Customer]:
+    """A customer claims one coupon: window, limit and stock all hold under any concurrency."""
+    template = await get_template(session, merchant_id, template_id)
+    customer = await get_customer(session, merchant_id, customer_external_id)
+    now = utcnow()
+    _check_claim_window(template, now)
+    coupon = await _issue_coupon(session, template, customer, now, source="claim")
+    return coupon, template, customer
+
+
+def _check_claim_window(template: CouponTemplate, now: datetime) -> None:
+    if template.claim_starts_at is not None and now < template.claim_starts_at:
+        raise ClaimNotOpen(_seconds_until(template.claim_starts_at, now) or 1)
+    if template.claim_ends_at is not None and now >= template.claim_ends_at:
+        raise ClaimClosed()
+
+
+async def _issue_coupon(
+    session: AsyncSession,
+    template: CouponTemplate,
+    customer: Customer,
+    now: datetime,
+    *,
+    source: str,
+) -> Coupon:
+    if template.auto_apply:
+        raise PromotionNotClaimable()
+    if template.status != "active":
+        raise TemplateInactive()
+    # The per-customer limit first: it touches only this customer's row, so a refused claim
+    # never waits on the template's (hot) stock row.
+    limit = template.per_customer_limit
+    if limit is not None and not await stock.take_quota(
+        session, template.stock_owner, customer.id, merchant_id=template.merchant_id, limit=limit
+    ):
+        raise LimitReached()
+    if template.total_stock is not None and not await stock.take_stock(
+        session, template.stock_owner
+    ):
+        raise OutOfStock()
+    coupon = await _insert_with_unique_code(session, template, customer, now, source)
+    await record_event(
+        session,
+        merchant_id=template.merchant_id,
+        type="coupon.claimed",
+        payload={
+            "coupon_id": str(coupon.id),
+            "template_id": str(template.id),
+            "customer_id": str(customer.id),
+            "source": source,
+        },
+    )
+    return coupon
+
+
+async def _insert_with_unique_code(
+    session: AsyncSession, template: CouponTemplate, customer: Customer, now: datetime, source: str
+) -> Coupon:
+    valid_from, valid_until = template.valid_from, template.valid_until
+    if template.valid_days is not None:
+        valid_from, valid_until = now, now + timedelta(days=template.valid_days)
+    for _ in range(CODE_ATTEMPTS):
+        coupon = Coupon(
+            id=uuid.uuid4(),
+            merchant_id=template.merchant_id,
+            template_id=template.id,
+            customer_id=customer.id,
+            code=generate_code(),
+            created_at=now,
+            valid_from=valid_from,
+            valid_until=valid_until,
+            source=source,
+        )
+        try:
+            async with session.begin_nested():
+                session.add(coupon)
+        except IntegrityError:  # a code collision: ~1 in 10^14 per pair, but never a 500
+            continue
+        return coupon
+    raise RuntimeError("could not find a free coupon code")
+
+
+async def issue_coupons(
+    session: AsyncSession, merchant_id: uuid.UUID, request: IssueRequest
+) -> IssueResult:
+    """The merchant grants coupons: the claim window does not apply; status, limit and stock do."""
+    template = await get_template(session, merchant_id, request.template_id)
+    now = utcnow()
+    outcomes = []
+    for external_id in request.customers:
+        outcomes.append(await _issue_one(session, template, external_id, now))
+    issued = sum(1 for outcome in outcomes if outcome.status == "issued")
+    return IssueResult(issued=issued, refused=len(outcomes) - issued, outcomes=outcomes)
+
+
+async def _issue_one(
+    session: AsyncSession, template: CouponTemplate, external_id: str, now: datetime
+) -> IssueOutcome:
+    customer = await find_customer(session, template.merchant_id, external_id)
+    if customer is None:
+        return IssueOutcome(customer=external_id, status="refused", reason="customer_not_found")
+    try:
+        async with session.begin_nested():
+            coupon = await _issue_coupon(session, template, customer, now, source="issue")
+    except ConfettiError as refusal:
+        return IssueOutcome(customer=external_id, status="refused", reason=refusal.code)
+    view = coupon_view(coupon, template, external_id, now)
+    return IssueOutcome(customer=external_id, status="issued", coupon=view)
+
+
+def coupon_view(
+    coupon: Coupon, template: CouponTemplate, external_id: str | None, now: datetime
+) -> CouponOut:
+    return CouponOut(
+        id=coupon.id,
+        code=display_code(coupon.code),
+        template_id=template.id,
+        template_name=template.name,
+        kind=template.kind,
+        customer=external_id,
+        status=coupon.status_at(now),
+        claimed_at=coupon.created_at,
+        valid_from=coupon.valid_from,
+        valid_until=coupon.valid_until,
+        used_at=coupon.used_at,
+    )
+
+
+CouponFilter = Literal["available", "used", "expired"]
+
+
+async def list_customer_coupons(
+    session: AsyncSession,
+    merchant_id: uuid.UUID,
+    external_id: str,
+    *,
+    status: CouponFilter | None,
+    limit: int,
+    cursor: str | None,
+) -> Page[CouponOut]:
+    customer = await get_customer(session, merchant_id, external_id)
+    now = utcnow()
+    query = select(Coupon).where(
+        Coupon.merchant_id == merchant_id, Coupon.customer_id == customer.id
+    )
+    if status is not None:
+        query = query.where(_status_condition(status, now))
+    page = await paginate(session, query, Coupon, limit=limit, cursor=cursor)
+    templates = await templates_by_id(session, {coupon.template_id for coupon in page.items})
+    items = [
+        coupon_view(coupon, templates[coupon.template_id], external_id, now)
+        for coupon in page.items
+    ]
+    return Page(items, page.next_cursor)
+
+
+def _status_condition(status: CouponFilter, now: datetime):
+    unexpired = or_(Coupon.valid_until.is_(None), Coupon.valid_until > now)
+    if status == "available":
+        return and_(Coupon.status == "available", unexpired)
+    if status == "used":
+        return Coupon.status == "used"
+    return or_(Coupon.status == "expired", and_(Coupon.status == "available", ~unexpired))
+
+
+async def templates_by_id(
+    session: AsyncSession, ids: set[uuid.UUID]
+) -> dict[uuid.UUID, CouponTemplate]:
+    if not ids:
+        return {}
+    rows = await session.execute(select(CouponTemplate).where(CouponTemplate.id.in_(ids)))
+    return {template.id: template for template in rows.scalars()}

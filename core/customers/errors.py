@@ -1,0 +1,6 @@
+from core.errors import NotFound
+
+
+class CustomerNotFound(NotFound):
+    code = "customer_not_found"
+    message = "No customer with that id."

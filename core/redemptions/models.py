@@ -1,0 +1,50 @@
+import uuid
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from core.models import Base, CreatedAt, UTCDateTime, UUIDPrimaryKey
+
+
+class Redemption(UUIDPrimaryKey, CreatedAt, Base):
+    """Discounts applied to one order at checkout; rolled back on refund."""
+
+    __tablename__ = "redemptions"
+
+    merchant_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("merchants.id", ondelete="CASCADE"), index=True
+    )
+    customer_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("customers.id", ondelete="CASCADE"), index=True
+    )
+    order_id: Mapped[str] = mapped_column(String(64), index=True)
+    currency: Mapped[str] = mapped_column(String(3))
+    order_total: Mapped[int] = mapped_column(Integer)
+    total_discount: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16), default="applied")
+    rolled_back_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    discounts: Mapped[list["RedemptionDiscount"]] = relationship(
+        order_by="RedemptionDiscount.position", lazy="selectin"
+    )
+
+
+class RedemptionDiscount(UUIDPrimaryKey, Base):
+    """One coupon's or promotion's part of a redemption."""
+
+    __tablename__ = "redemption_discounts"
+
+    redemption_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("redemptions.id", ondelete="CASCADE"), index=True
+    )
+    template_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("coupon_templates.id", ondelete="CASCADE")
+    )
+    coupon_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("coupons.id", ondelete="CASCADE"), index=True
+    )
+    ref: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(16))
+    amount: Mapped[int] = mapped_column(Integer)
+    eligible_amount: Mapped[int] = mapped_column(Integer)
+    position: Mapped[int] = mapped_column(Integer)

@@ -1,0 +1,359 @@
+"""Checkout: validate (a quote that changes nothing), redeem (once), roll back (on refund).
+
+Validate and redeem share one path, `_price_order`, so a redemption applies exactly what the
+quote showed. Redeeming is all or nothing: if any presented code would be rejected, nothing is
+redeemed and the answer names the code.
+"""
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.clock import utcnow
+from core.coupons.codes import display_code, normalize_code
+from core.coupons.models import Coupon, CouponTemplate
+from core.coupons.service import templates_by_id
+from core.customers.models import Customer
+from core.customers.service import get_customer
+from core.events.service import record_event
+from core.merchants.models import Merchant
+from core.redemptions import pricing
+from core.redemptions.errors import CouponRejected, RedemptionNotFound
+from core.redemptions.models import Redemption, RedemptionDiscount
+from core.redemptions.schemas import (
+    DiscountOut,
+    OrderIn,
+    QuoteOut,
+    RedemptionOut,
+    RedemptionRequest,
+    RejectedCode,
+)
+
+PROMOTION_PREFIX = "promotion:"
+
+
+@dataclass
+class PricedOrder:
+    customer: Customer
+    quote: QuoteOut
+    coupons: dict[str, Coupon]  # by normalized code, those that applied
+    templates: dict[uuid.UUID, CouponTemplate]
+
+
+async def validate(
+    session: AsyncSession, merchant: Merchant, request: RedemptionRequest
+) -> QuoteOut:
+    return (await _price_order(session, merchant, request, utcnow())).quote
+
+
+async def _price_order(
+    session: AsyncSession, merchant: Merchant, request: RedemptionRequest, now: datetime
+) -> PricedOrder:
+    customer = await get_customer(session, merchant.id, request.customer)
+    presented = [normalize_code(code) for code in request.codes]
+    coupons = await _coupons_by_code(session, merchant.id, presented)
+    promotions = await _live_promotions(session, merchant.id, now)
+    templates = await templates_by_id(session, {c.template_id for c in coupons.values()})
+    templates.update({promotion.id: promotion for promotion in promotions})
+
+    early_rejections: list[RejectedCode] = []
+    offers: list[pricing.Offer] = []
+    seen: set[str] = set()
+    for raw, code in zip(request.codes, presented, strict=True):
+        reason = _coupon_refusal(coupons.get(code), customer, now, code in seen)
+        seen.add(code)
+        if reason:
+            early_rejections.append(RejectedCode(code=raw, reason=reason))
+        else:
+            coupon = coupons[code]
+            offers.append(_offer(templates[coupon.template_id], ref=code))
+    offers += [_offer(p, ref=f"{PROMOTION_PREFIX}{p.id}", promotion=True) for p in promotions]
+
+    result = pricing.quote(_order(request.order), offers)
+    raw_by_code = dict(zip(presented, request.codes, strict=True))
+    applied_codes = {d.ref for d in result.applied if not d.ref.startswith(PROMOTION_PREFIX)}
+    quote = QuoteOut(
+        order_id=request.order.id,
+        currency=request.order.currency,
+        order_total=result.order_total,
+        discounts=[_discount_out(d, coupons, templates) for d in result.applied],
+        rejected=early_rejections
+        + [RejectedCode(code=raw_by_code[r.ref], reason=r.reason) for r in result.rejected],
+        total_discount=result.total_discount,
+        payable=result.payable,
+    )
+    applied = {code: coupons[code] for code in applied_codes}
+    return PricedOrder(customer, quote, applied, templates)
+
+
+def _coupon_refusal(
+    coupon: Coupon | None, customer: Customer, now: datetime, duplicate: bool
+) -> str | None:
+    if coupon is None:
+        return "not_found"
+    if duplicate:
+        return "duplicate"
+    if coupon.customer_id != customer.id:
+        return "not_owner"
+    status = coupon.status_at(now)
+    if status != "available":
+        return status  # used | expired
+    if coupon.valid_from is not None and now < coupon.valid_from:
+        return "not_yet_valid"
+    return None
+
+
+async def _coupons_by_code(
+    session: AsyncSession, merchant_id: uuid.UUID, codes: list[str]
+) -> dict[str, Coupon]:
+    if not codes:
+        return {}
+    rows = await session.execute(
+        select(Coupon).where(Coupon.merchant_id == merchant_id, Coupon.code.in_(set(codes)))
+    )
+    return {coupon.code: coupon for coupon in rows.scalars()}
+
+
+async def _live_promotions(
+    session: AsyncSession, merchant_id: uuid.UUID, now: datetime
+) -> list[CouponTemplate]:
+    """Active auto-apply templates whose windows (claim and validity) include now."""
+    query = (
+        select(CouponTemplate)
+        .where(
+            CouponTemplate.merchant_id == merchant_id,
+            CouponTemplate.auto_apply.is_(True),
+            CouponTemplate.status == "active",
+            or_(CouponTemplate.claim_starts_at.is_(None), CouponTemplate.claim_starts_at <= now),
+            or_(CouponTemplate.claim_ends_at.is_(None), CouponTemplate.claim_ends_at > now),
+            or_(CouponTemplate.valid_from.is_(None), CouponTemplate.valid_from <= now),
+            or_(CouponTemplate.valid_until.is_(None), CouponTemplate.valid_until > now),
+        )
+        .order_by(CouponTemplate.created_at, CouponTemplate.id)
+    )
+    return list((await session.execute(query)).scalars())
+
+
+def _offer(template: CouponTemplate, *, ref: str, promotion: bool = False) -> pricing.Offer:
+    return pricing.Offer(
+        ref=ref,
+        kind=template.kind,
+        currency=template.currency,
+        amount_off=template.amount_off,
+        threshold=template.threshold,
+        percent_off=template.percent_off,
+        max_discount=template.max_discount,
+        min_order_amount=template.min_order_amount,
+        skus=frozenset(template.scope_skus),
+        categories=frozenset(template.scope_categories),
+        stackable=template.stackable,
+        is_promotion=promotion,
+    )
+
+
+def _order(order: OrderIn) -> pricing.Order:
+    lines = tuple(
+        pricing.OrderLine(
+            sku=item.sku,
+            category=item.category,
+            unit_amount=item.unit_amount,
+            quantity=item.quantity,
+        )
+        for item in order.items
+    )
+    return pricing.Order(
+        currency=order.currency, lines=lines, shipping_amount=order.shipping_amount
+    )
+
+
+def _discount_out(
+    applied: pricing.AppliedDiscount,
+    coupons: dict[str, Coupon],
+    templates: dict[uuid.UUID, CouponTemplate],
+) -> DiscountOut:
+    if applied.ref.startswith(PROMOTION_PREFIX):
+        template = templates[uuid.UUID(applied.ref.removeprefix(PROMOTION_PREFIX))]
+        code, promotion_id = None, template.id
+    else:
+        template = templates[coupons[applied.ref].template_id]
+        code, promotion_id = display_code(applied.ref), None
+    return DiscountOut(
+        code=code,
+        promotion_id=promotion_id,
+        template_id=template.id,
+        name=template.name,
+        kind=applied.kind,
+        amount=applied.amount,
+        eligible_amount=applied.eligible_amount,
+        position=applied.position,
+    )
+
+
+async def redeem(
+    session: AsyncSession, merchant: Merchant, request: RedemptionRequest
+) -> RedemptionOut:
+    """Apply the quote and mark its coupons used; all or nothing."""
+    now = utcnow()
+    priced = await _price_order(session, merchant, request, now)
+    if priced.quote.rejected:
+        first = priced.quote.rejected[0]
+        raise CouponRejected(first.code, first.reason, request.codes.index(first.code))
+    redemption = Redemption(
+        id=uuid.uuid4(),
+        merchant_id=merchant.id,
+        customer_id=priced.customer.id,
+        order_id=request.order.id,
+        currency=request.order.currency,
+        order_total=priced.quote.order_total,
+        total_discount=priced.quote.total_discount,
+        created_at=now,
+    )
+    session.add(redemption)
+    await session.flush()
+    for discount in priced.quote.discounts:
+        coupon = priced.coupons.get(normalize_code(discount.code)) if discount.code else None
+        if coupon is not None:
+            await _mark_used(session, coupon, now, request)
+        session.add(_discount_row(redemption, discount, coupon))
+        await record_event(
+            session,
+            merchant_id=merchant.id,
+            type="coupon.redeemed" if coupon else "promotion.applied",
+            payload={
+                "redemption_id": str(redemption.id),
+                "order_id": redemption.order_id,
+                "template_id": str(discount.template_id),
+                "coupon_id": str(coupon.id) if coupon else None,
+                "customer_id": str(priced.customer.id),
+                "amount": discount.amount,
+                "currency": redemption.currency,
+            },
+        )
+    await session.flush()
+    return _redemption_out(redemption, priced.quote, request.customer)
+
+
+async def _mark_used(
+    session: AsyncSession, coupon: Coupon, now: datetime, request: RedemptionRequest
+) -> None:
+    # Conditional: of concurrent redemptions of one coupon, exactly one sees it available.
+    result = await session.execute(
+        update(Coupon)
+        .where(Coupon.id == coupon.id, Coupon.status == "available")
+        .values(status="used", used_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        raw = next(c for c in request.codes if normalize_code(c) == coupon.code)
+        raise CouponRejected(raw, "used", request.codes.index(raw))
+
+
+def _discount_row(
+    redemption: Redemption, discount: DiscountOut, coupon: Coupon | None
+) -> RedemptionDiscount:
+    return RedemptionDiscount(
+        redemption_id=redemption.id,
+        template_id=discount.template_id,
+        coupon_id=coupon.id if coupon else None,
+        ref=coupon.code if coupon else f"{PROMOTION_PREFIX}{discount.template_id}",
+        kind=discount.kind,
+        amount=discount.amount,
+        eligible_amount=discount.eligible_amount,
+        position=discount.position,
+    )
+
+
+def _redemption_out(redemption: Redemption, quote: QuoteOut, customer: str) -> RedemptionOut:
+    return RedemptionOut(
+        **quote.model_dump(),
+        id=redemption.id,
+        customer=customer,
+        status=redemption.status,
+        created_at=redemption.created_at,
+        rolled_back_at=redemption.rolled_back_at,
+    )
+
+
+async def get_redemption(
+    session: AsyncSession, merchant_id: uuid.UUID, redemption_id: uuid.UUID, *, lock: bool = False
+) -> Redemption:
+    query = select(Redemption).where(
+        Redemption.id == redemption_id, Redemption.merchant_id == merchant_id
+    )
+    if lock:
+        query = query.with_for_update()
+    redemption = (await session.execute(query)).scalar_one_or_none()
+    if redemption is None:
+        raise RedemptionNotFound()
+    return redemption
+
+
+async def rollback(
+    session: AsyncSession, merchant_id: uuid.UUID, redemption_id: uuid.UUID
+) -> Redemption:
+    """Undo a redemption (a refund): its coupons are available again if still valid. Rolling
+    back twice changes nothing the second time."""
+    redemption = await get_redemption(session, merchant_id, redemption_id, lock=True)
+    if redemption.status == "rolled_back":
+        return redemption
+    now = utcnow()
+    redemption.status = "rolled_back"
+    redemption.rolled_back_at = now
+    for discount in redemption.discounts:
+        if discount.coupon_id is None:
+            continue
+        await session.execute(
+            update(Coupon)
+            .where(Coupon.id == discount.coupon_id, Coupon.status == "used")
+            .values(status="available", used_at=None)
+            .execution_options(synchronize_session=False)
+        )
+        await record_event(
+            session,
+            merchant_id=merchant_id,
+            type="coupon.rolled_back",
+            payload={
+                "redemption_id": str(redemption.id),
+                "coupon_id": str(discount.coupon_id),
+                "amount": discount.amount,
+            },
+        )
+    await session.flush()
+    return redemption
+
+
+async def redemption_view(
+    session: AsyncSession, merchant_id: uuid.UUID, redemption: Redemption
+) -> RedemptionOut:
+    customer = await session.get(Customer, redemption.customer_id)
+    templates = await templates_by_id(session, {d.template_id for d in redemption.discounts})
+    discounts = [
+        DiscountOut(
+            code=None if d.coupon_id is None else display_code(d.ref),
+            promotion_id=d.template_id if d.coupon_id is None else None,
+            template_id=d.template_id,
+            name=templates[d.template_id].name,
+            kind=d.kind,
+            amount=d.amount,
+            eligible_amount=d.eligible_amount,
+            position=d.position,
+        )
+        for d in redemption.discounts
+    ]
+    return RedemptionOut(
+        order_id=redemption.order_id,
+        currency=redemption.currency,
+        order_total=redemption.order_total,
+        discounts=discounts,
+        rejected=[],
+        total_discount=redemption.total_discount,
+        payable=redemption.order_total - redemption.total_discount,
+        id=redemption.id,
+        customer=customer.external_id or str(customer.id),
+        status=redemption.status,
+        created_at=redemption.created_at,
+        rolled_back_at=redemption.rolled_back_at,
+    )

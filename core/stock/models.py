@@ -1,0 +1,36 @@
+import uuid
+
+from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, Uuid
+from sqlalchemy.orm import Mapped, mapped_column
+
+from core.models import Base
+
+
+class StockBucket(Base):
+    """Part of a thing's stock: one row, or several shards that claims spread over when hot."""
+
+    __tablename__ = "stock_buckets"
+    __table_args__ = (CheckConstraint("remaining >= 0", name="remaining_not_negative"),)
+
+    owner_kind: Mapped[str] = mapped_column(String(32), primary_key=True)
+    owner_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    shard: Mapped[int] = mapped_column(Integer, primary_key=True)
+    merchant_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("merchants.id", ondelete="CASCADE"), index=True
+    )
+    remaining: Mapped[int] = mapped_column(Integer)
+
+
+class QuotaUsage(Base):
+    """How much of a per-holder limit one holder has used in one period ('' = for ever)."""
+
+    __tablename__ = "quota_usage"
+
+    owner_kind: Mapped[str] = mapped_column(String(32), primary_key=True)
+    owner_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    holder_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    period: Mapped[str] = mapped_column(String(16), primary_key=True)
+    merchant_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("merchants.id", ondelete="CASCADE"), index=True
+    )
+    used: Mapped[int] = mapped_column(Integer)

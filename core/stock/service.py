@@ -1,0 +1,164 @@
+"""The one stock mechanism: conditional writes that can never oversell, on any database.
+
+Stock (`take_stock`): a decrement guarded by `remaining >= quantity` in the same UPDATE, so two
+concurrent takers of the last unit cannot both succeed — the database's row lock decides. A hot
+owner can be created with several shards; a take starts at a random shard and moves on when one
+is empty, so callers never know how many rows there are.
+
+Quota (`take_quota`): a per-holder counter (a customer's claims of a template, tries per day)
+raised by an upsert guarded by `used + quantity <= limit`, equally race-free.
+
+Both run inside the caller's transaction: if anything later fails, the rollback gives the units
+back. `return_stock` and `return_quota` undo a take that was committed (a refund).
+"""
+
+import random
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.stock.models import QuotaUsage, StockBucket
+
+
+@dataclass(frozen=True)
+class StockOwner:
+    """Whose stock: a kind ("coupon_template", "prize", ...), an id, and how many shard rows."""
+
+    kind: str
+    id: uuid.UUID
+    shards: int = 1
+
+
+async def create_stock(
+    session: AsyncSession, owner: StockOwner, *, merchant_id: uuid.UUID, quantity: int
+) -> None:
+    """Give `owner` `quantity` units, spread evenly over its shard rows."""
+    shards = owner.shards
+    base, extra = divmod(quantity, shards)
+    session.add_all(
+        StockBucket(
+            owner_kind=owner.kind,
+            owner_id=owner.id,
+            shard=shard,
+            merchant_id=merchant_id,
+            remaining=base + (1 if shard < extra else 0),
+        )
+        for shard in range(shards)
+    )
+    await session.flush()
+
+
+def _bucket(owner: StockOwner, shard: int):
+    return (
+        StockBucket.owner_kind == owner.kind,
+        StockBucket.owner_id == owner.id,
+        StockBucket.shard == shard,
+    )
+
+
+async def take_stock(session: AsyncSession, owner: StockOwner, quantity: int = 1) -> bool:
+    """Take `quantity` units from one shard; False when no shard has that many left."""
+    start = random.randrange(owner.shards)
+    for offset in range(owner.shards):
+        if await _take_exact(session, owner, (start + offset) % owner.shards, quantity):
+            return True
+    return False
+
+
+async def return_stock(session: AsyncSession, owner: StockOwner, quantity: int = 1) -> None:
+    await session.execute(
+        update(StockBucket)
+        .where(*_bucket(owner, 0))
+        .values(remaining=StockBucket.remaining + quantity)
+    )
+
+
+async def adjust_stock(session: AsyncSession, owner: StockOwner, delta: int) -> bool:
+    """Add (or with a negative delta, remove) units. False if fewer than -delta remain; the
+    caller must then roll back, as some shards may already have been taken from."""
+    if delta >= 0:
+        await return_stock(session, owner, delta)
+        return True
+    needed = -delta
+    for shard in range(owner.shards):
+        row = await session.execute(
+            select(StockBucket.remaining).where(*_bucket(owner, shard)).with_for_update()
+        )
+        available = row.scalar_one()
+        taken = min(available, needed)
+        if taken and not await _take_exact(session, owner, shard, taken):
+            return False
+        needed -= taken
+    return needed == 0
+
+
+async def _take_exact(session: AsyncSession, owner: StockOwner, shard: int, quantity: int) -> bool:
+    result = await session.execute(
+        update(StockBucket)
+        .where(*_bucket(owner, shard), StockBucket.remaining >= quantity)
+        .values(remaining=StockBucket.remaining - quantity)
+    )
+    return result.rowcount == 1
+
+
+async def remaining_stock(session: AsyncSession, owner: StockOwner) -> int:
+    query = select(func.coalesce(func.sum(StockBucket.remaining), 0)).where(
+        StockBucket.owner_kind == owner.kind, StockBucket.owner_id == owner.id
+    )
+    return (await session.execute(query)).scalar_one()
+
+
+async def take_quota(
+    session: AsyncSession,
+    owner: StockOwner,
+    holder_id: uuid.UUID,
+    *,
+    merchant_id: uuid.UUID,
+    limit: int,
+    period: str = "",
+    quantity: int = 1,
+) -> bool:
+    """Count `quantity` more uses by `holder_id`; False if that would pass `limit`."""
+    if quantity > limit:
+        return False
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    statement = insert(QuotaUsage).values(
+        owner_kind=owner.kind,
+        owner_id=owner.id,
+        holder_id=holder_id,
+        period=period,
+        merchant_id=merchant_id,
+        used=quantity,
+    )
+    statement = statement.on_conflict_do_update(
+        index_elements=["owner_kind", "owner_id", "holder_id", "period"],
+        set_={"used": QuotaUsage.used + quantity},
+        where=QuotaUsage.used + quantity <= limit,
+    )
+    result = await session.execute(statement)
+    return result.rowcount == 1
+
+
+async def quota_used(
+    session: AsyncSession, owner: StockOwner, holder_id: uuid.UUID, *, period: str = ""
+) -> int:
+    query = select(QuotaUsage.used).where(
+        QuotaUsage.owner_kind == owner.kind,
+        QuotaUsage.owner_id == owner.id,
+        QuotaUsage.holder_id == holder_id,
+        QuotaUsage.period == period,
+    )
+    return (await session.execute(query)).scalar_one_or_none() or 0
+
+
+async def delete_stock(session: AsyncSession, owner: StockOwner) -> None:
+    """Make the owner unlimited: it has no stock rows at all."""
+    await session.execute(
+        delete(StockBucket).where(
+            StockBucket.owner_kind == owner.kind, StockBucket.owner_id == owner.id
+        )
+    )

@@ -1,0 +1,169 @@
+"""Claiming coupons: windows, limits and stock hold, under real concurrency on both databases."""
+
+import asyncio
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from core.clock import utcnow
+from core.coupons.errors import LimitReached, OutOfStock
+from core.coupons.models import Coupon
+from core.coupons.service import claim_coupon
+from tests.factories import bearer, coupon_template, customer, merchant_with_key
+
+
+async def test_500_concurrent_claims_never_exceed_stock_or_limit(db) -> None:
+    merchant, _ = await merchant_with_key(db)
+    template = await coupon_template(db, merchant, total_stock=40, per_customer_limit=1)
+    customers = [f"c{n}" for n in range(50)]
+    for external_id in customers:
+        await customer(db, merchant, external_id)
+
+    async def claim(external_id: str) -> str:
+        try:
+            async with db.transaction() as session:
+                await claim_coupon(session, merchant.id, template.id, external_id)
+        except (OutOfStock, LimitReached) as refusal:
+            return refusal.code
+        return "claimed"
+
+    outcomes = await asyncio.gather(*(claim(c) for c in customers for _ in range(10)))
+    assert outcomes.count("claimed") == 40
+    assert set(outcomes) == {"claimed", "out_of_stock", "limit_reached"}
+    async with db.transaction(write=False) as session:
+        per_customer = (
+            await session.execute(
+                select(Coupon.customer_id, func.count()).group_by(Coupon.customer_id)
+            )
+        ).all()
+    assert sum(count for _, count in per_customer) == 40
+    assert max(count for _, count in per_customer) == 1
+
+
+async def test_claim_returns_a_coupon_with_a_readable_code(client, db) -> None:
+    merchant, key = await merchant_with_key(db)
+    template = await coupon_template(db, merchant, valid_days=7)
+    await customer(db, merchant, "alice")
+    _, response = await client.post(
+        f"/api/v1/coupon-templates/{template.id}/claim",
+        headers=bearer(key),
+        json={"customer": "alice"},
+    )
+    assert response.status == 201, response.text
+    coupon = response.json
+    assert coupon["status"] == "available"
+    assert len(coupon["code"]) == 11 and coupon["code"][5] == "-"
+    assert not set(coupon["code"].replace("-", "")) & set("01OIL")
+    assert coupon["valid_until"] is not None
+
+
+async def _claim(client, key, template_id, external_id="alice"):
+    _, response = await client.post(
+        f"/api/v1/coupon-templates/{template_id}/claim",
+        headers=bearer(key),
+        json={"customer": external_id},
+    )
+    return response
+
+
+async def test_claim_refusals_have_their_codes(client, db) -> None:
+    merchant, key = await merchant_with_key(db)
+    await customer(db, merchant, "alice")
+    now = utcnow()
+    later = await coupon_template(
+        db, merchant, claim_starts_at=(now + timedelta(hours=1)).isoformat()
+    )
+    closed = await coupon_template(
+        db,
+        merchant,
+        claim_starts_at=(now - timedelta(hours=2)).isoformat(),
+        claim_ends_at=(now - timedelta(hours=1)).isoformat(),
+    )
+    sold_out = await coupon_template(db, merchant, total_stock=0)
+    limited = await coupon_template(db, merchant, per_customer_limit=1)
+    draft = await coupon_template(db, merchant, status="draft")
+    promotion = await coupon_template(db, merchant, auto_apply=True)
+
+    expectations = {
+        later.id: "claim_not_open",
+        closed.id: "claim_closed",
+        sold_out.id: "out_of_stock",
+        draft.id: "template_inactive",
+        promotion.id: "promotion_not_claimable",
+    }
+    for template_id, code in expectations.items():
+        response = await _claim(client, key, template_id)
+        assert (response.status, response.json["error"]["code"]) == (409, code)
+    assert (await _claim(client, key, limited.id)).status == 201
+    second = await _claim(client, key, limited.id)
+    assert (second.status, second.json["error"]["code"]) == (409, "limit_reached")
+
+
+async def test_flash_sale_reports_seconds_until_it_opens(client, db) -> None:
+    merchant, key = await merchant_with_key(db)
+    await customer(db, merchant, "alice")
+    opens = utcnow() + timedelta(minutes=10)
+    template = await coupon_template(db, merchant, total_stock=5, claim_starts_at=opens.isoformat())
+    _, response = await client.get(f"/api/v1/coupon-templates/{template.id}", headers=bearer(key))
+    assert 590 <= response.json["seconds_until_open"] <= 600
+    assert response.json["remaining_stock"] == 5
+    claimed = await _claim(client, key, template.id)
+    assert "opens in" in claimed.json["error"]["message"]
+
+
+async def test_unknown_customer_or_other_merchants_template_is_404(client, db) -> None:
+    merchant_a, key_a = await merchant_with_key(db, name="A")
+    merchant_b, _ = await merchant_with_key(db, name="B")
+    await customer(db, merchant_a, "alice")
+    theirs = await coupon_template(db, merchant_b)
+    ours = await coupon_template(db, merchant_a)
+    response = await _claim(client, key_a, theirs.id)
+    assert (response.status, response.json["error"]["code"]) == (404, "template_not_found")
+    response = await _claim(client, key_a, ours.id, "nobody")
+    assert (response.status, response.json["error"]["field"]) == (404, "customer")
+
+
+async def test_bulk_issue_reports_each_customer_and_respects_stock(client, db) -> None:
+    merchant, key = await merchant_with_key(db)
+    template = await coupon_template(db, merchant, total_stock=2)
+    for external_id in ("a", "b", "c"):
+        await customer(db, merchant, external_id)
+    _, response = await client.post(
+        "/api/v1/coupons/issue",
+        headers=bearer(key),
+        json={"template_id": str(template.id), "customers": ["a", "b", "c", "ghost"]},
+    )
+    assert response.status == 200, response.text
+    result = response.json
+    assert (result["issued"], result["refused"]) == (2, 2)
+    reasons = {o["customer"]: o["reason"] for o in result["outcomes"]}
+    assert reasons == {"a": None, "b": None, "c": "out_of_stock", "ghost": "customer_not_found"}
+
+
+async def test_customer_coupons_filter_by_status_including_unswept_expiry(client, db) -> None:
+    merchant, key = await merchant_with_key(db)
+    await customer(db, merchant, "alice")
+    fresh = await coupon_template(db, merchant)
+    now = utcnow()
+    ending = await coupon_template(
+        db,
+        merchant,
+        valid_from=(now - timedelta(days=2)).isoformat(),
+        valid_until=(now + timedelta(seconds=1)).isoformat(),
+    )
+    await _claim(client, key, fresh.id)
+    await _claim(client, key, ending.id)
+    async with db.transaction() as session:
+        coupon = (
+            await session.execute(select(Coupon).where(Coupon.template_id == ending.id))
+        ).scalar_one()
+        coupon.valid_until = now - timedelta(seconds=1)  # expired, and no job has run
+    base = "/api/v1/customers/alice/coupons"
+    _, available = await client.get(f"{base}?status=available", headers=bearer(key))
+    _, expired = await client.get(f"{base}?status=expired", headers=bearer(key))
+    _, everything = await client.get(base, headers=bearer(key))
+    assert [c["template_id"] for c in available.json["items"]] == [str(fresh.id)]
+    assert [c["status"] for c in expired.json["items"]] == ["expired"]
+    assert len(everything.json["items"]) == 2
+    _, bad = await client.get(f"{base}?status=lost", headers=bearer(key))
+    assert (bad.status, bad.json["error"]["field"]) == (422, "status")

@@ -1,0 +1,86 @@
+"""Checkout: validate, redeem (idempotent), roll back."""
+
+import json
+import uuid
+
+from sanic import Request
+from sanic.response import HTTPResponse, raw
+
+from core.idempotency.service import Answer, check_key, request_fingerprint, run_once
+from core.redemptions import service
+from core.redemptions.schemas import QuoteOut, RedemptionOut, RedemptionRequest
+from web.auth import api_blueprint, current_merchant
+from web.body import parse_body
+from web.openapi_docs import document
+from web.responses import model_response
+
+bp = api_blueprint("redemptions")
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+
+
+@bp.post("/redemptions/validate")
+@document(
+    summary="Quote the discounts for an order; changes nothing",
+    ok=(200, QuoteOut),
+    body=RedemptionRequest,
+    errors=(404,),
+)
+async def validate(request: Request) -> HTTPResponse:
+    data = parse_body(request, RedemptionRequest)
+    async with request.app.ctx.db.transaction(write=False) as session:
+        quote = await service.validate(session, current_merchant(request), data)
+    return model_response(quote)
+
+
+@bp.post("/redemptions")
+@document(
+    summary="Redeem: apply the discounts and mark the coupons used. Needs an Idempotency-Key "
+    "header; a retry with the same key and body gets the first answer",
+    ok=(201, RedemptionOut),
+    body=RedemptionRequest,
+    errors=(400, 404, 409),
+)
+async def redeem(request: Request) -> HTTPResponse:
+    key = check_key(request.headers.get(IDEMPOTENCY_HEADER))
+    data = parse_body(request, RedemptionRequest)
+    merchant = current_merchant(request)
+    async with request.app.ctx.db.transaction() as session:
+
+        async def work() -> Answer:
+            redemption = await service.redeem(session, merchant, data)
+            return Answer(201, redemption.model_dump(mode="json"))
+
+        answer = await run_once(
+            session,
+            merchant_id=merchant.id,
+            scope="redemptions.create",
+            key=key,
+            fingerprint=request_fingerprint(data.model_dump(mode="json")),
+            work=work,
+        )
+    return raw(json.dumps(answer.body), status=answer.status, content_type="application/json")
+
+
+@bp.get("/redemptions/<redemption_id:uuid>")
+@document(summary="A redemption", ok=(200, RedemptionOut), errors=(404,))
+async def get_redemption(request: Request, redemption_id: uuid.UUID) -> HTTPResponse:
+    merchant_id = current_merchant(request).id
+    async with request.app.ctx.db.transaction(write=False) as session:
+        redemption = await service.get_redemption(session, merchant_id, redemption_id)
+        view = await service.redemption_view(session, merchant_id, redemption)
+    return model_response(view)
+
+
+@bp.post("/redemptions/<redemption_id:uuid>/rollback")
+@document(
+    summary="Roll a redemption back (a refund): its coupons are available again if still "
+    "valid. Idempotent",
+    ok=(200, RedemptionOut),
+    errors=(404,),
+)
+async def rollback(request: Request, redemption_id: uuid.UUID) -> HTTPResponse:
+    merchant_id = current_merchant(request).id
+    async with request.app.ctx.db.transaction() as session:
+        redemption = await service.rollback(session, merchant_id, redemption_id)
+        view = await service.redemption_view(session, merchant_id, redemption)
+    return model_response(view)
