@@ -13,9 +13,10 @@ from sanic.worker.loader import AppLoader
 
 from core.broker import BrokerUnavailable, broker_from_url
 from core.db import Database
+from core.demo import ensure_demo_merchant
 from core.errors import ValidationFailed
 from core.merchants.schemas import MerchantCreate
-from core.merchants.service import create_merchant, ensure_demo_merchant, issue_api_key
+from core.merchants.service import create_merchant, issue_api_key
 from core.migrations import upgrade_to_head
 from core.observability import configure_logging
 from core.settings import Settings, SettingsError, load_settings

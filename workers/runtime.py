@@ -1,4 +1,4 @@
-"""The worker side of a process: the outbox relay plus every registered consumer."""
+"""The worker side of a process: the outbox relay, every registered consumer, the timed jobs."""
 
 import asyncio
 from collections.abc import Sequence
@@ -12,6 +12,7 @@ from core.settings import Settings
 from workers.consumers import Consumer, declare_queues, subscribe_all
 from workers.registry import CONSUMERS
 from workers.relay import OutboxRelay
+from workers.schedules import SCHEDULED_JOBS, PeriodicJob, run_periodically
 
 log = structlog.get_logger("confetti.worker")
 
@@ -23,6 +24,7 @@ class WorkerRuntime:
         db: Database,
         broker: Broker,
         consumers: Sequence[Consumer] = CONSUMERS,
+        jobs: Sequence[PeriodicJob] = SCHEDULED_JOBS,
     ) -> None:
         self.settings = settings
         self.db = db
@@ -34,7 +36,8 @@ class WorkerRuntime:
             batch_size=settings.relay_batch_size,
             interval=settings.relay_interval_seconds,
         )
-        self._relay_task: asyncio.Task[None] | None = None
+        self.jobs = jobs
+        self._tasks: list[asyncio.Task[None]] = []
         self._subscriptions: list[Subscription] = []
 
     async def start(self) -> None:
@@ -43,7 +46,10 @@ class WorkerRuntime:
         self._subscriptions = await subscribe_all(
             self.db, self.broker, self.consumers, max_deliveries=self.settings.max_deliveries
         )
-        self._relay_task = asyncio.create_task(self.relay.run(), name="outbox-relay")
+        self._tasks = [asyncio.create_task(self.relay.run(), name="outbox-relay")]
+        self._tasks += [
+            asyncio.create_task(run_periodically(self.db, job), name=job.name) for job in self.jobs
+        ]
         log.info("worker.started", consumers=[c.name for c in self.consumers])
 
     async def stop(self) -> None:
@@ -51,9 +57,10 @@ class WorkerRuntime:
         for subscription in self._subscriptions:
             await subscription.stop()
         self._subscriptions = []
-        if self._relay_task is not None:
-            self._relay_task.cancel()
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
             with suppress(asyncio.CancelledError):
-                await self._relay_task
-            self._relay_task = None
+                await task
+        self._tasks = []
         log.info("worker.stopped")

@@ -107,13 +107,38 @@ def _require_ordered(start, end, end_name: str, start_name: str) -> None:
 
 
 class CouponTemplateCreate(TemplateTerms):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "Flash sale: 15% off tea",
+                    "kind": "percent",
+                    "percent_off": 15,
+                    "max_discount": 2000,
+                    "total_stock": 100,
+                    "per_customer_limit": 1,
+                    "claim_starts_at": "2026-12-01T10:00:00Z",
+                    "valid_days": 14,
+                    "min_order_amount": 3000,
+                    "scope": {"categories": ["tea"]},
+                }
+            ]
+        }
+    )
+
     status: Literal["draft", "active"] = "active"
 
 
 class CouponTemplatePatch(BaseModel):
     """Fields to change; the merged template is checked as a whole. Kind and currency stay."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(
+        extra="forbid",
+        str_strip_whitespace=True,
+        json_schema_extra={
+            "examples": [{"total_stock": 150, "name": "Flash sale: 15% off all tea"}]
+        },
+    )
 
     name: str | None = Field(default=None, min_length=1, max_length=200)
     description: str | None = Field(default=None, max_length=2000)
@@ -170,7 +195,10 @@ class CouponTemplateList(BaseModel):
 
 
 class ClaimRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"customer": "shop-user-1042"}]},
+    )
 
     customer: ExternalId
 
@@ -195,7 +223,17 @@ class CouponList(BaseModel):
 
 
 class IssueRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "template_id": "6f1c2b0e-8d1a-4c36-9a55-3f1f0b1e2a10",
+                    "customers": ["shop-user-1042", "shop-user-1043"],
+                }
+            ]
+        },
+    )
 
     template_id: uuid.UUID
     customers: list[ExternalId] = Field(min_length=1, max_length=1000)

@@ -367,3 +367,39 @@ async def templates_by_id(
         return {}
     rows = await session.execute(select(CouponTemplate).where(CouponTemplate.id.in_(ids)))
     return {template.id: template for template in rows.scalars()}
+
+
+async def expire_coupons(session: AsyncSession, *, batch_size: int = 500) -> int:
+    """Mark one batch of coupons past validity as expired and record `coupon.expired`.
+
+    Reads never wait for this (see Coupon.status_at); it makes the status explicit and tells
+    the workers. Several workers may run it at once: rows are claimed with SKIP LOCKED.
+    """
+    now = utcnow()
+    due = (
+        (
+            await session.execute(
+                select(Coupon)
+                .where(Coupon.status == "available", Coupon.valid_until <= now)
+                .order_by(Coupon.valid_until)
+                .limit(batch_size)
+                .with_for_update(skip_locked=True)
+            )
+        )
+        .scalars()
+        .all()
+    )
+    for coupon in due:
+        coupon.status = "expired"
+        await record_event(
+            session,
+            merchant_id=coupon.merchant_id,
+            type="coupon.expired",
+            payload={
+                "coupon_id": str(coupon.id),
+                "template_id": str(coupon.template_id),
+                "customer_id": str(coupon.customer_id),
+            },
+        )
+    await session.flush()
+    return len(due)

@@ -11,7 +11,12 @@ Channel = Literal["telegram", "whatsapp", "web"]
 
 
 class CustomerUpsert(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"name": "Ana Lima", "locale": "pt-BR", "birthday": "1990-04-12"}]
+        },
+    )
 
     name: str | None = Field(default=None, max_length=200)
     email: str | None = Field(default=None, max_length=254, pattern=r"^[^@\s]+@[^@\s]+$")

@@ -5,7 +5,6 @@ by (slow password hashes exist for guessable secrets; these are not guessable).
 """
 
 import hashlib
-import hmac
 import secrets
 import uuid
 from datetime import timedelta
@@ -20,7 +19,6 @@ from core.merchants.models import ApiKey, Merchant
 from core.merchants.schemas import MerchantCreate
 
 KEY_PREFIX = "cft_"
-DEMO_MERCHANT_NAME = "Demo Shop"
 # Writing last_used_at on every request would turn each read into a write; minute precision is
 # what an operator needs to see which keys are alive.
 LAST_USED_PRECISION = timedelta(minutes=1)
@@ -107,29 +105,3 @@ async def revoke_api_key(
         api_key.revoked_at = utcnow()
         await session.flush()
     return api_key
-
-
-def demo_api_key(secret_key: str) -> str:
-    """The demo merchant's key, derived from the secret key so each `make run` can print it
-    without the plaintext being stored anywhere."""
-    digest = hmac.new(secret_key.encode(), b"confetti demo merchant api key", hashlib.sha256)
-    return KEY_PREFIX + digest.hexdigest()
-
-
-async def ensure_demo_merchant(session: AsyncSession, secret_key: str) -> tuple[Merchant, str]:
-    """The demo merchant and its live key, created on first call."""
-    raw_key = demo_api_key(secret_key)
-    existing = (
-        await session.execute(
-            select(Merchant)
-            .join(ApiKey, ApiKey.merchant_id == Merchant.id)
-            .where(ApiKey.key_hash == _hash_key(raw_key))
-        )
-    ).scalar_one_or_none()
-    if existing is not None:
-        return existing, raw_key
-    merchant = await create_merchant(
-        session, MerchantCreate(name=DEMO_MERCHANT_NAME, currency="EUR", timezone="Europe/Madrid")
-    )
-    await issue_api_key(session, merchant.id, name="demo", raw_key=raw_key)
-    return merchant, raw_key

@@ -37,7 +37,25 @@ class OrderIn(BaseModel):
 
 
 class RedemptionRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "customer": "shop-user-1042",
+                    "codes": ["K7M2Q-XR9TB"],
+                    "order": {
+                        "id": "order-5531",
+                        "currency": "EUR",
+                        "items": [
+                            {"sku": "TEA-01", "category": "tea", "unit_amount": 1250, "quantity": 2}
+                        ],
+                        "shipping_amount": 490,
+                    },
+                }
+            ]
+        },
+    )
 
     customer: ExternalId
     codes: list[Code] = Field(default_factory=list, max_length=MAX_CODES)

@@ -3,7 +3,7 @@ from datetime import timedelta
 
 import pytest
 from pydantic import ValidationError
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from core.events.models import Event, OutboxEntry
 from core.merchants import service
@@ -84,16 +84,3 @@ async def test_revoking_another_merchants_key_is_not_found(db) -> None:
         _, key_of_a = await service.authenticate(session, key_a)
         with pytest.raises(ApiKeyNotFound):
             await service.revoke_api_key(session, merchant_b.id, key_of_a.id)
-
-
-async def test_demo_merchant_is_created_once_with_a_stable_key(db) -> None:
-    secret = "s" * 40
-    async with db.transaction() as session:
-        first, key_1 = await service.ensure_demo_merchant(session, secret)
-    async with db.transaction() as session:
-        second, key_2 = await service.ensure_demo_merchant(session, secret)
-        count = (await session.execute(select(func.count()).select_from(ApiKey))).scalar()
-    assert first.id == second.id
-    assert key_1 == key_2 == service.demo_api_key(secret)
-    assert count == 1
-    assert service.demo_api_key("t" * 40) != key_1

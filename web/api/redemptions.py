@@ -58,7 +58,8 @@ async def redeem(request: Request) -> HTTPResponse:
             fingerprint=request_fingerprint(data.model_dump(mode="json")),
             work=work,
         )
-    return raw(json.dumps(answer.body), status=answer.status, content_type="application/json")
+    body = json.dumps(answer.body, ensure_ascii=False, separators=(",", ":"))
+    return raw(body, status=answer.status, content_type="application/json")
 
 
 @bp.get("/redemptions/<redemption_id:uuid>")

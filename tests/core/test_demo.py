@@ -1,0 +1,35 @@
+from sqlalchemy import func, select
+
+from core import demo
+from core.coupons.models import CouponTemplate
+from core.merchants.models import ApiKey
+
+
+async def test_demo_merchant_is_created_once_with_a_stable_key(db) -> None:
+    secret = "s" * 40
+    async with db.transaction() as session:
+        first, key_1 = await demo.ensure_demo_merchant(session, secret)
+    async with db.transaction() as session:
+        second, key_2 = await demo.ensure_demo_merchant(session, secret)
+        keys = (await session.execute(select(func.count()).select_from(ApiKey))).scalar()
+    assert first.id == second.id
+    assert key_1 == key_2 == demo.demo_api_key(secret)
+    assert keys == 1
+    assert demo.demo_api_key("t" * 40) != key_1
+
+
+async def test_demo_data_has_templates_a_promotion_and_a_flash_sale_opening_soon(db) -> None:
+    async with db.transaction() as session:
+        merchant, _ = await demo.ensure_demo_merchant(session, "s" * 40)
+        templates = (
+            (
+                await session.execute(
+                    select(CouponTemplate).where(CouponTemplate.merchant_id == merchant.id)
+                )
+            )
+            .scalars()
+            .all()
+        )
+    assert {t.kind for t in templates} == {"fixed", "threshold", "percent", "free_order"}
+    assert any(t.auto_apply for t in templates)
+    assert any(t.claim_starts_at and t.total_stock for t in templates)
