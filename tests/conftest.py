@@ -1,1 +1,6 @@
-pytest_plugins = ["tests.fixtures.services", "tests.fixtures.databases", "tests.fixtures.brokers"]
+pytest_plugins = [
+    "tests.fixtures.services",
+    "tests.fixtures.databases",
+    "tests.fixtures.brokers",
+    "tests.fixtures.processes",
+]

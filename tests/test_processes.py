@@ -1,58 +1,15 @@
 """The `confetti` command as an operator uses it: real processes, real signals."""
 
 import json
-import os
-import shutil
 import signal
-import socket
 import subprocess
-import sys
 import time
-from pathlib import Path
 
 import httpx
-import pytest
 from click.testing import CliRunner
 
-from tests.fixtures.databases import TEST_SECRET
+from tests.fixtures.processes import CONFETTI, free_port, start_serving, stop_serving
 from web.cli import main
-
-CONFETTI = str(Path(sys.executable).parent / "confetti")
-
-
-@pytest.fixture
-def env(tmp_path, sqlite_template, monkeypatch) -> dict[str, str]:
-    database = tmp_path / "confetti.db"
-    shutil.copyfile(sqlite_template, database)
-    values = {
-        "CONFETTI_DATABASE_URL": f"sqlite+aiosqlite:///{database}",
-        "CONFETTI_DATA_DIR": str(tmp_path / "data"),
-        "CONFETTI_SECRET_KEY": TEST_SECRET,
-        "CONFETTI_BROKER_URL": "memory://",
-        "CONFETTI_LOG_FORMAT": "json",
-    }
-    for name, value in values.items():
-        monkeypatch.setenv(name, value)
-    return {**os.environ, **values}
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_for_health(url: str, process: subprocess.Popen, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        assert process.poll() is None, process.stderr.read() if process.stderr else ""
-        try:
-            if httpx.get(url, timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.1)
-    raise AssertionError(f"{url} did not answer 200 within {timeout}s")
 
 
 def test_merchants_create_prints_a_working_key(env) -> None:
@@ -99,19 +56,13 @@ def test_migrate_and_demo_on_a_new_database(tmp_path, env, monkeypatch) -> None:
     assert first.output == second.output
 
 
-def test_serve_answers_and_stops_cleanly_on_sigterm(env) -> None:
+def test_serve_answers_and_stops_cleanly_on_sigterm(env, tmp_path) -> None:
     env_limit = 64 * 1024
     env = {**env, "CONFETTI_MAX_BODY_BYTES": str(env_limit)}
     port = free_port()
-    process = subprocess.Popen(
-        [CONFETTI, "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    log = tmp_path / "serve.log"
+    process = start_serving(env, port, log)
     try:
-        wait_for_health(f"http://127.0.0.1:{port}/healthz", process)
         spec = httpx.get(f"http://127.0.0.1:{port}/api/v1/openapi.json", timeout=5)
         assert spec.status_code == 200
         assert "/api/v1/merchant" in spec.json()["paths"]
@@ -125,15 +76,11 @@ def test_serve_answers_and_stops_cleanly_on_sigterm(env) -> None:
         assert huge.json()["error"]["code"] == "payload_too_large"
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=20) == 0
-        logged = [
-            json.loads(line) for line in process.stderr.read().splitlines() if line[:1] == "{"
-        ]
+        logged = [json.loads(line) for line in log.read_text().splitlines() if line[:1] == "{"]
         completed = [entry for entry in logged if entry["event"] == "http.request.completed"]
         assert {"request_id", "route", "status", "duration_ms"} <= set(completed[0])
     finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
+        stop_serving(process)
 
 
 def test_worker_runs_until_sigterm_then_stops_cleanly(env) -> None:

@@ -72,7 +72,8 @@ def _limit_body_size(app: Sanic, limit: int) -> None:
     @app.on_request(priority=90)
     async def _refuse_large_body(request: Request) -> None:
         declared = request.headers.get("content-length", "")
-        size = int(declared) if declared.isdigit() else len(request.body or b"")
+        digits = declared.isascii() and declared.isdigit()
+        size = int(declared) if digits else len(request.body or b"")
         if size > limit:
             raise PayloadTooLarge()
 

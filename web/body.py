@@ -4,7 +4,6 @@ from typing import TypeVar
 
 from pydantic import BaseModel, ValidationError
 from sanic import Request
-from sanic.exceptions import BadRequest as SanicBadRequest
 
 from core.errors import BadRequest, ConfettiError, ValidationFailed
 
@@ -23,17 +22,19 @@ class MalformedJSON(BadRequest):
 
 
 def parse_body(request: Request, model: type[Model]) -> Model:
+    """Validate the body in JSON mode, so strict types read JSON's own forms (ISO dates)."""
     if not request.body:
-        data: object = {}
-    else:
-        content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-        if content_type != "application/json":
-            raise UnsupportedMediaType()
-        try:
-            data = request.json
-        except SanicBadRequest:
-            raise MalformedJSON() from None
+        return _validated(model.model_validate, {})
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type != "application/json":
+        raise UnsupportedMediaType()
+    return _validated(model.model_validate_json, request.body)
+
+
+def _validated(validate, data: object) -> Model:
     try:
-        return model.model_validate(data)
+        return validate(data)
     except ValidationError as exc:
+        if any(error["type"] == "json_invalid" for error in exc.errors()):
+            raise MalformedJSON() from None
         raise ValidationFailed.from_pydantic(exc) from None

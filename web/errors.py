@@ -43,11 +43,11 @@ class JSONErrorHandler(ErrorHandler):
             )
         if isinstance(exception, SanicException) and exception.status_code < 500:
             status = exception.status_code
+            headers = dict(exception.headers or {})
+            if status == 405 and "Allow" not in headers:
+                headers["Allow"] = ", ".join(_allowed_methods(request))
             return error_response(
-                status,
-                _code_for_status(status),
-                _sanic_message(exception, status),
-                headers=dict(exception.headers or {}),
+                status, _code_for_status(status), _sanic_message(exception, status), headers=headers
             )
         log.exception(
             "http.request.failed",
@@ -55,6 +55,19 @@ class JSONErrorHandler(ErrorHandler):
             path=request.path if request else None,
         )
         return error_response(500, "internal_error", "Something went wrong on our side.")
+
+
+def _allowed_methods(request: Request) -> list[str]:
+    """The methods the path does answer to (Sanic leaves them out for methods it does not know,
+    such as TRACE)."""
+    allowed = []
+    for method in ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"):
+        try:
+            request.app.router.get(request.path, method, request.headers.get("host"))
+        except SanicException:
+            continue
+        allowed.append(method)
+    return allowed
 
 
 def _sanic_message(exception: SanicException, status: int) -> str:

@@ -49,9 +49,9 @@ def document(
     def decorate(handler: Handler) -> Handler:
         handler = openapi.summary(summary)(handler)
         status, model = ok
-        handler = openapi.response(status, {"application/json": Component(model)}, "Success")(
-            handler
-        )
+        for ok_status in (status, *also_ok):
+            success = {"application/json": Component(model)}
+            handler = openapi.response(ok_status, success, "Success")(handler)
         for error_status in sorted(statuses):
             handler = openapi.response(
                 error_status,
@@ -59,7 +59,10 @@ def document(
                 _ERROR_MEANINGS.get(error_status, "Error"),
             )(handler)
         if body is not None:
-            handler = openapi.body({"application/json": Component(body)}, required=True)(handler)
+            # A body whose every field has a default may be left out: `{}` is implied.
+            required = any(field.is_required() for field in body.model_fields.values())
+            content = {"application/json": Component(body)}
+            handler = openapi.body(content, required=required)(handler)
         if authenticated:
             handler = openapi.secured("apiKey")(handler)
         return handler

@@ -12,7 +12,7 @@ Choice = TypeVar("Choice", bound=str)
 
 def page_params(request: Request) -> tuple[int, str | None]:
     raw = request.args.get("limit", str(DEFAULT_LIMIT))
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
+    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= MAX_LIMIT:
         raise ValidationFailed(f"limit must be a whole number from 1 to {MAX_LIMIT}", field="limit")
     return int(raw), request.args.get("cursor") or None
 

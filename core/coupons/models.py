@@ -2,7 +2,17 @@ import uuid
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    ForeignKey,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.models import Base, CreatedAt, UTCDateTime, UUIDPrimaryKey
@@ -21,11 +31,11 @@ class CouponTemplate(UUIDPrimaryKey, CreatedAt, Base):
     description: Mapped[str] = mapped_column(Text, default="")
     kind: Mapped[str] = mapped_column(String(16))
     currency: Mapped[str] = mapped_column(String(3))
-    amount_off: Mapped[int | None] = mapped_column(Integer)
-    threshold: Mapped[int | None] = mapped_column(Integer)
+    amount_off: Mapped[int | None] = mapped_column(BigInteger)
+    threshold: Mapped[int | None] = mapped_column(BigInteger)
     percent_off: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))
-    max_discount: Mapped[int | None] = mapped_column(Integer)
-    min_order_amount: Mapped[int] = mapped_column(Integer, default=0)
+    max_discount: Mapped[int | None] = mapped_column(BigInteger)
+    min_order_amount: Mapped[int] = mapped_column(BigInteger, default=0)
     total_stock: Mapped[int | None] = mapped_column(Integer)
     stock_shards: Mapped[int] = mapped_column(Integer, default=1)
     per_customer_limit: Mapped[int | None] = mapped_column(Integer)

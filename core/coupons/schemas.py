@@ -4,14 +4,16 @@ from decimal import Decimal
 from typing import Annotated, Literal
 
 from pydantic import (
-    AwareDatetime,
     BaseModel,
     ConfigDict,
     Field,
+    PlainSerializer,
     StrictInt,
     StringConstraints,
+    WithJsonSchema,
 )
 
+from core.clock import UtcTimestamp
 from core.customers.schemas import ExternalId
 from core.errors import ValidationFailed
 from core.money import Money, PositiveMoney
@@ -19,7 +21,13 @@ from core.money import Money, PositiveMoney
 CouponKind = Literal["fixed", "threshold", "free_order", "percent"]
 TemplateStatus = Literal["draft", "active", "paused", "archived"]
 ScopeValue = Annotated[str, StringConstraints(min_length=1, max_length=64)]
-Percent = Annotated[Decimal, Field(gt=0, le=100, max_digits=5, decimal_places=2)]
+# A JSON number in and out (Decimal inside, so 12.5 % stays exact).
+Percent = Annotated[
+    Decimal,
+    Field(gt=0, le=100, max_digits=5, decimal_places=2),
+    WithJsonSchema({"type": "number", "minimum": 0.01, "maximum": 100}),
+    PlainSerializer(float, return_type=float, when_used="json"),
+]
 
 
 class Scope(BaseModel):
@@ -50,10 +58,10 @@ class TemplateTerms(BaseModel):
         default=1, description="Spread stock over this many rows for very hot flash sales"
     )
     per_customer_limit: Annotated[StrictInt, Field(ge=1, le=10**6)] | None = None
-    claim_starts_at: AwareDatetime | None = None
-    claim_ends_at: AwareDatetime | None = None
-    valid_from: AwareDatetime | None = None
-    valid_until: AwareDatetime | None = None
+    claim_starts_at: UtcTimestamp | None = None
+    claim_ends_at: UtcTimestamp | None = None
+    valid_from: UtcTimestamp | None = None
+    valid_until: UtcTimestamp | None = None
     valid_days: Annotated[StrictInt, Field(ge=1, le=3650)] | None = None
     scope: Scope = Field(default_factory=Scope)
     stackable: bool = False
@@ -149,10 +157,10 @@ class CouponTemplatePatch(BaseModel):
     min_order_amount: Money | None = None
     total_stock: Annotated[StrictInt, Field(ge=0, le=10**9)] | None = None
     per_customer_limit: Annotated[StrictInt, Field(ge=1, le=10**6)] | None = None
-    claim_starts_at: AwareDatetime | None = None
-    claim_ends_at: AwareDatetime | None = None
-    valid_from: AwareDatetime | None = None
-    valid_until: AwareDatetime | None = None
+    claim_starts_at: UtcTimestamp | None = None
+    claim_ends_at: UtcTimestamp | None = None
+    valid_from: UtcTimestamp | None = None
+    valid_until: UtcTimestamp | None = None
     valid_days: Annotated[StrictInt, Field(ge=1, le=3650)] | None = None
     scope: Scope | None = None
     stackable: bool | None = None
@@ -168,7 +176,7 @@ class CouponTemplateOut(BaseModel):
     currency: str
     amount_off: int | None
     threshold: int | None
-    percent_off: Decimal | None
+    percent_off: Percent | None
     max_discount: int | None
     min_order_amount: int
     total_stock: int | None

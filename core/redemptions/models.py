@@ -1,7 +1,7 @@
 import uuid
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, String
+from sqlalchemy import BigInteger, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.models import Base, CreatedAt, UTCDateTime, UUIDPrimaryKey
@@ -20,8 +20,8 @@ class Redemption(UUIDPrimaryKey, CreatedAt, Base):
     )
     order_id: Mapped[str] = mapped_column(String(64), index=True)
     currency: Mapped[str] = mapped_column(String(3))
-    order_total: Mapped[int] = mapped_column(Integer)
-    total_discount: Mapped[int] = mapped_column(Integer)
+    order_total: Mapped[int] = mapped_column(BigInteger)
+    total_discount: Mapped[int] = mapped_column(BigInteger)
     status: Mapped[str] = mapped_column(String(16), default="applied")
     rolled_back_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     discounts: Mapped[list["RedemptionDiscount"]] = relationship(
@@ -45,6 +45,6 @@ class RedemptionDiscount(UUIDPrimaryKey, Base):
     )
     ref: Mapped[str] = mapped_column(String(64))
     kind: Mapped[str] = mapped_column(String(16))
-    amount: Mapped[int] = mapped_column(Integer)
-    eligible_amount: Mapped[int] = mapped_column(Integer)
+    amount: Mapped[int] = mapped_column(BigInteger)
+    eligible_amount: Mapped[int] = mapped_column(BigInteger)
     position: Mapped[int] = mapped_column(Integer)

@@ -23,6 +23,7 @@ EXTERNAL_ID = r"<external_id:[A-Za-z0-9._:@+-]{1,128}>"
     ok=(200, CustomerOut),
     also_ok=(201,),
     body=CustomerUpsert,
+    errors=(404,),
 )
 async def upsert_customer(request: Request, external_id: str) -> HTTPResponse:
     data = parse_body(request, CustomerUpsert)

@@ -2,7 +2,7 @@
 
 Revision ID: 0002
 Revises: 0001
-Create Date: 2026-11-25 17:06:41.450162
+Create Date: 2026-11-25 17:25:24.999305
 """
 
 from collections.abc import Sequence
@@ -26,11 +26,11 @@ def upgrade() -> None:
     sa.Column('description', sa.Text(), nullable=False),
     sa.Column('kind', sa.String(length=16), nullable=False),
     sa.Column('currency', sa.String(length=3), nullable=False),
-    sa.Column('amount_off', sa.Integer(), nullable=True),
-    sa.Column('threshold', sa.Integer(), nullable=True),
+    sa.Column('amount_off', sa.BigInteger(), nullable=True),
+    sa.Column('threshold', sa.BigInteger(), nullable=True),
     sa.Column('percent_off', sa.Numeric(precision=5, scale=2), nullable=True),
-    sa.Column('max_discount', sa.Integer(), nullable=True),
-    sa.Column('min_order_amount', sa.Integer(), nullable=False),
+    sa.Column('max_discount', sa.BigInteger(), nullable=True),
+    sa.Column('min_order_amount', sa.BigInteger(), nullable=False),
     sa.Column('total_stock', sa.Integer(), nullable=True),
     sa.Column('stock_shards', sa.Integer(), nullable=False),
     sa.Column('per_customer_limit', sa.Integer(), nullable=True),
@@ -155,8 +155,8 @@ def upgrade() -> None:
     sa.Column('customer_id', sa.Uuid(), nullable=False),
     sa.Column('order_id', sa.String(length=64), nullable=False),
     sa.Column('currency', sa.String(length=3), nullable=False),
-    sa.Column('order_total', sa.Integer(), nullable=False),
-    sa.Column('total_discount', sa.Integer(), nullable=False),
+    sa.Column('order_total', sa.BigInteger(), nullable=False),
+    sa.Column('total_discount', sa.BigInteger(), nullable=False),
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('rolled_back_at', core.models.UTCDateTime(timezone=True), nullable=True),
     sa.Column('id', sa.Uuid(), nullable=False),
@@ -176,8 +176,8 @@ def upgrade() -> None:
     sa.Column('coupon_id', sa.Uuid(), nullable=True),
     sa.Column('ref', sa.String(length=64), nullable=False),
     sa.Column('kind', sa.String(length=16), nullable=False),
-    sa.Column('amount', sa.Integer(), nullable=False),
-    sa.Column('eligible_amount', sa.Integer(), nullable=False),
+    sa.Column('amount', sa.BigInteger(), nullable=False),
+    sa.Column('eligible_amount', sa.BigInteger(), nullable=False),
     sa.Column('position', sa.Integer(), nullable=False),
     sa.Column('id', sa.Uuid(), nullable=False),
     sa.ForeignKeyConstraint(['coupon_id'], ['coupons.id'], name=op.f('fk_redemption_discounts_coupon_id_coupons'), ondelete='CASCADE'),
