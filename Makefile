@@ -28,6 +28,9 @@ test: $(VENV)/.installed-test
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest
 
+bench: $(VENV)/.installed-test
+	$(BIN)/python -m bench.codes
+
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .

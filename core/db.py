@@ -1,4 +1,5 @@
-"""One engine and session factory per process, tuned for each database.
+"""One engine and session factory per process, tuned for each database, and the query helpers
+every domain shares.
 
 Transactions are owned by the caller (a request, a worker, a bot update), never by services.
 `Database.transaction(write=True)` on SQLite begins with `BEGIN IMMEDIATE`: a WAL read
@@ -6,11 +7,12 @@ transaction cannot be upgraded to a write while another connection writes, so a 
 that may write takes the write lock up front instead of failing later with "database is locked".
 """
 
+import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from sqlalchemy import event, text
+from sqlalchemy import event, select, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -19,6 +21,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from core.errors import ConfettiError
 from core.settings import Settings
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
@@ -85,3 +88,32 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+def upsert_insert(session: AsyncSession) -> Any:
+    """The dialect's INSERT construct, which has `on_conflict_do_nothing/_update` on both
+    SQLite and PostgreSQL."""
+    from sqlalchemy.dialects.postgresql import insert as pg_insert
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+
+
+async def get_owned(
+    session: AsyncSession,
+    model: Any,
+    merchant_id: uuid.UUID,
+    row_id: uuid.UUID,
+    not_found: ConfettiError,
+    *,
+    lock: bool = False,
+) -> Any:
+    """A merchant's row by id, or `not_found` raised: another merchant's row is as absent as a
+    row that does not exist (no query crosses merchants)."""
+    query = select(model).where(model.id == row_id, model.merchant_id == merchant_id)
+    if lock:
+        query = query.with_for_update()
+    row = (await session.execute(query)).scalar_one_or_none()
+    if row is None:
+        raise not_found
+    return row

@@ -7,7 +7,13 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.activities.schemas import ActivityCreate
+from core.activities.service import create_activity, publish
 from core.clock import utcnow
+from core.codes.models import CodeBatch
+from core.codes.schemas import CodeBatchCreate
+from core.codes.service import create_batch, import_codes
+from core.coupons.models import CouponTemplate
 from core.coupons.schemas import CouponTemplateCreate
 from core.coupons.service import create_template
 from core.customers.schemas import CustomerUpsert
@@ -15,6 +21,9 @@ from core.customers.service import upsert_customer
 from core.merchants.models import ApiKey, Merchant
 from core.merchants.schemas import MerchantCreate
 from core.merchants.service import KEY_PREFIX, create_merchant, issue_api_key
+from core.points.catalogue import create_item
+from core.points.rules import create_rule
+from core.points.schemas import CatalogueItemCreate, RuleCreate
 
 DEMO_MERCHANT = MerchantCreate(name="Demo Tea Shop", currency="EUR", timezone="Europe/Madrid")
 DEMO_CUSTOMERS = {"demo-alice": "Alice", "demo-bob": "Bob"}
@@ -93,5 +102,119 @@ async def _seed(session: AsyncSession, merchant: Merchant) -> None:
             "valid_days": 7,
         },
     ]
-    for body in templates:
+    created = [
         await create_template(session, merchant, CouponTemplateCreate.model_validate(body))
+        for body in templates
+    ]
+    partner = await _seed_codes(session, merchant)
+    await _seed_points(session, merchant, created[0], partner)
+    await _seed_activities(session, merchant, created)
+
+
+async def _seed_codes(session: AsyncSession, merchant: Merchant) -> CodeBatch:
+    partner, _ = await create_batch(
+        session, merchant, CodeBatchCreate(name="StreamCo: 1 month free", kind="imported")
+    )
+    partner_codes = "\n".join(f"STREAMCO-DEMO-{n:04d}" for n in range(1, 21)).encode()
+    await import_codes(session, merchant.id, partner.id, partner_codes)
+    flyer = CodeBatchCreate(
+        name="Shop flyer: 50 points",
+        kind="generated",
+        count=100,
+        pattern="FLYER-#####-#####",
+        reward={"type": "points", "amount": 50},
+        per_customer_limit=1,
+    )
+    await create_batch(session, merchant, flyer)
+    return partner
+
+
+async def _seed_points(
+    session: AsyncSession, merchant: Merchant, five_off: CouponTemplate, partner: CodeBatch
+) -> None:
+    """1 point per euro spent, 50 for signing up, and a small points shop."""
+    rules = [
+        {"kind": "per_amount", "points_per_unit": 1, "unit_amount": 100},
+        {"kind": "signup", "points": 50},
+    ]
+    for rule in rules:
+        await create_rule(session, merchant.id, RuleCreate.model_validate(rule))
+    items = [
+        {
+            "name": "5 € off coupon",
+            "cost": 200,
+            "stock": 100,
+            "reward": {"type": "coupon", "template_id": str(five_off.id)},
+        },
+        {
+            "name": "StreamCo: 1 month free",
+            "cost": 500,
+            "stock": 20,
+            "reward": {"type": "code", "batch_id": str(partner.id)},
+        },
+    ]
+    for item in items:
+        await create_item(session, merchant.id, CatalogueItemCreate.model_validate(item))
+
+
+async def _seed_activities(
+    session: AsyncSession, merchant: Merchant, templates: list[CouponTemplate]
+) -> None:
+    """One live activity of each kind, running for a month."""
+    five_off, _, tea, _, flash = templates
+    window = {
+        "starts_at": utcnow().isoformat(),
+        "ends_at": (utcnow() + timedelta(days=30)).isoformat(),
+    }
+    prizes = [
+        {
+            "name": "15 % off tea",
+            "weight": 2,
+            "stock": 50,
+            "reward": {"type": "coupon", "template_id": str(tea.id)},
+        },
+        {"name": "50 points", "weight": 5, "reward": {"type": "points", "amount": 50}},
+        {"name": "Thanks", "weight": 13, "consolation": True, "reward": {"type": "none"}},
+    ]
+    bodies = [
+        {
+            "kind": "lucky_draw",
+            "name": "Autumn wheel",
+            "prizes": prizes,
+            "rules": {"tries_per_customer_per_day": 3},
+        },
+        {
+            "kind": "marquee",
+            "name": "Lucky grid",
+            "prizes": prizes,
+            "rules": {"tries_per_customer_per_day": 3},
+            "marquee": {
+                "cells": [
+                    "15 % off tea",
+                    "Thanks",
+                    "50 points",
+                    "Thanks",
+                    "15 % off tea",
+                    "Thanks",
+                    "50 points",
+                    "Thanks",
+                ]
+            },
+        },
+        {
+            "kind": "red_envelope",
+            "name": "Lucky red envelope",
+            "envelope": {"pot": 10_000, "shares": 100, "min_share": 10},
+            "rules": {"referral": {"friends_per_unlock": 2, "extra_tries": 1}},
+        },
+        {
+            "kind": "collection",
+            "name": "Coupon corner",
+            "templates": [str(five_off.id), str(flash.id)],
+        },
+    ]
+    for body in bodies:
+        activity = await create_activity(
+            session, merchant, ActivityCreate.model_validate({**body, **window})
+        )
+        await publish(session, merchant.id, activity.id)

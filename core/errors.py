@@ -15,6 +15,7 @@ class ConfettiError(Exception):
     def __init__(self, message: str | None = None, *, field: str | None = None) -> None:
         self.message = message or self.message
         self.field = field
+        self.headers: dict[str, str] = {}
         super().__init__(self.message)
 
     def as_dict(self) -> dict[str, object]:

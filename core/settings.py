@@ -40,6 +40,7 @@ class Settings(BaseSettings):
     relay_interval_seconds: Annotated[float, Field(gt=0, le=60)] = 0.5
     relay_batch_size: Annotated[int, Field(ge=1, le=10_000)] = 200
     max_deliveries: Annotated[int, Field(ge=1, le=100)] = 5
+    code_attempts_per_minute: Annotated[int, Field(ge=1, le=10_000)] = 10
 
     @field_validator("database_url")
     @classmethod

@@ -64,6 +64,10 @@ def _configure(app: Sanic, settings: Settings) -> None:
     app.config.OAS_UI_SWAGGER_HTML_TITLE = "Confetti API"
     app.config.CORS = False
     app.config.HEALTH = False
+    # Automatic HEAD/OPTIONS routes rebuild the router once per route: slow to start, and the
+    # API has no use for them.
+    app.config.HTTP_AUTO_HEAD = False
+    app.config.HTTP_AUTO_OPTIONS = False
 
 
 def _limit_body_size(app: Sanic, limit: int) -> None:

@@ -3,7 +3,9 @@
 import asyncio
 import signal
 import sys
+import uuid
 from functools import partial
+from pathlib import Path
 
 import click
 import structlog
@@ -11,10 +13,14 @@ from pydantic import ValidationError
 from sanic import Sanic
 from sanic.worker.loader import AppLoader
 
+from core.activities.models import Activity
+from core.activities.verify import FairnessReport, fairness_report
 from core.broker import BrokerUnavailable, broker_from_url
+from core.codes.models import CodeBatch
+from core.codes.service import import_codes
 from core.db import Database
 from core.demo import ensure_demo_merchant
-from core.errors import ValidationFailed
+from core.errors import ConfettiError, ValidationFailed
 from core.merchants.schemas import MerchantCreate
 from core.merchants.service import create_merchant, issue_api_key
 from core.migrations import upgrade_to_head
@@ -175,3 +181,70 @@ def create_merchant_command(name: str, currency: str, timezone: str) -> None:
     merchant_id, key = asyncio.run(run())
     click.echo(f"Merchant {merchant_id} created.")
     click.echo(f"API key (shown only now): {key}")
+
+
+@main.group()
+def codes() -> None:
+    """Manage redemption codes."""
+
+
+@codes.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--batch", "batch_id", required=True, type=click.UUID, help="An imported batch.")
+def import_codes_command(file: Path, batch_id: uuid.UUID) -> None:
+    """Import a partner's CSV of codes into a batch: every row good, or nothing imported."""
+    settings = _settings()
+    data = file.read_bytes()
+
+    async def run() -> tuple[int, int]:
+        db = Database(settings)
+        try:
+            async with db.transaction() as session:
+                batch = await session.get(CodeBatch, batch_id)
+                if batch is None:
+                    raise click.BadParameter("no such batch", param_hint="--batch")
+                rows = data.count(b"\n") or 1
+                with click.progressbar(
+                    length=rows, label="Importing codes", file=sys.stderr
+                ) as bar:
+                    _, imported, present = await import_codes(
+                        session, batch.merchant_id, batch_id, data, progress=bar.update
+                    )
+                return imported, present
+        finally:
+            await db.dispose()
+
+    try:
+        imported, present = asyncio.run(run())
+    except ConfettiError as refusal:
+        click.echo(f"confetti: {refusal.message}", err=True)
+        sys.exit(1)
+    click.echo(f"Imported {imported} codes ({present} were already there).")
+
+
+@main.command()
+@click.option("--activity", "activity_id", required=True, type=click.UUID)
+def verify(activity_id: uuid.UUID) -> None:
+    """Re-check every try of an ended activity against its revealed server seed."""
+    settings = _settings()
+
+    async def run() -> FairnessReport:
+        db = Database(settings)
+        try:
+            async with db.transaction(write=False) as session:
+                activity = await session.get(Activity, activity_id)
+                if activity is None:
+                    raise click.BadParameter("no such activity", param_hint="--activity")
+                return await fairness_report(session, activity)
+        finally:
+            await db.dispose()
+
+    report = asyncio.run(run())
+    if report.server_seed is None:
+        click.echo(report.note)
+        sys.exit(1)
+    click.echo(f"Server seed matches its published hash: {report.seed_matches_hash}")
+    click.echo(f"Tries checked: {report.tries_checked}; mismatches: {len(report.mismatches)}")
+    for play_id in report.mismatches:
+        click.echo(f"  mismatch: try {play_id}")
+    sys.exit(0 if report.seed_matches_hash and not report.mismatches else 1)

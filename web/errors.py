@@ -39,7 +39,11 @@ class JSONErrorHandler(ErrorHandler):
             exception = ValidationFailed.from_pydantic(exception)
         if isinstance(exception, ConfettiError):
             return error_response(
-                exception.status, exception.code, exception.message, exception.field
+                exception.status,
+                exception.code,
+                exception.message,
+                exception.field,
+                headers=exception.headers,
             )
         if isinstance(exception, SanicException) and exception.status_code < 500:
             status = exception.status_code

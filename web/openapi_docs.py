@@ -28,6 +28,7 @@ _ERROR_MEANINGS = {
     409: "Refused: the state does not allow it",
     413: "Body too large",
     415: "Body is not JSON",
+    429: "Too many attempts: wait as Retry-After says",
     422: "Body failed validation",
 }
 
@@ -35,7 +36,7 @@ _ERROR_MEANINGS = {
 def document(
     *,
     summary: str,
-    ok: tuple[int, type[BaseModel]],
+    ok: tuple[int, type[BaseModel] | str],
     body: type[BaseModel] | None = None,
     errors: tuple[int, ...] = (),
     authenticated: bool = True,
@@ -49,8 +50,13 @@ def document(
     def decorate(handler: Handler) -> Handler:
         handler = openapi.summary(summary)(handler)
         status, model = ok
+        # A media type instead of a model: a document such as a CSV export.
+        success = (
+            {model: {"schema": {"type": "string"}}}
+            if isinstance(model, str)
+            else {"application/json": Component(model)}
+        )
         for ok_status in (status, *also_ok):
-            success = {"application/json": Component(model)}
             handler = openapi.response(ok_status, success, "Success")(handler)
         for error_status in sorted(statuses):
             handler = openapi.response(

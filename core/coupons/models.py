@@ -76,7 +76,10 @@ class Coupon(UUIDPrimaryKey, CreatedAt, Base):
     valid_from: Mapped[datetime | None] = mapped_column(UTCDateTime)
     valid_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    source: Mapped[str] = mapped_column(String(16), default="claim")
+    source: Mapped[str] = mapped_column(String(64), default="claim")
+    # The coupon's own value when it differs from its template's: a red-envelope share paid
+    # out as a fixed coupon.
+    amount_off: Mapped[int | None] = mapped_column(BigInteger)
 
     def status_at(self, now: datetime) -> str:
         """available | used | expired, judged now: expiry never waits for a scheduled job."""

@@ -217,6 +217,7 @@ class CouponOut(BaseModel):
     template_id: uuid.UUID
     template_name: str
     kind: CouponKind
+    amount_off: int | None = Field(description="fixed and threshold: what it takes off")
     customer: str | None
     status: Literal["available", "used", "expired"]
     claimed_at: datetime

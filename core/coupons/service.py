@@ -35,6 +35,7 @@ from core.coupons.schemas import (
 )
 from core.customers.models import Customer
 from core.customers.service import find_customer, get_customer
+from core.db import get_owned
 from core.errors import ConfettiError, ValidationFailed
 from core.events.service import record_event
 from core.merchants.models import Merchant
@@ -84,15 +85,8 @@ def _merchant_currency(merchant: Merchant, given: str | None) -> str:
 async def get_template(
     session: AsyncSession, merchant_id: uuid.UUID, template_id: uuid.UUID, *, lock: bool = False
 ) -> CouponTemplate:
-    query = select(CouponTemplate).where(
-        CouponTemplate.id == template_id, CouponTemplate.merchant_id == merchant_id
-    )
-    if lock:
-        query = query.with_for_update()
-    template = (await session.execute(query)).scalar_one_or_none()
-    if template is None:
-        raise TemplateNotFound(field="template_id")
-    return template
+    not_found = TemplateNotFound(field="template_id")
+    return await get_owned(session, CouponTemplate, merchant_id, template_id, not_found, lock=lock)
 
 
 async def list_templates(
@@ -219,6 +213,7 @@ async def _issue_coupon(
     now: datetime,
     *,
     source: str,
+    amount_off: int | None = None,
 ) -> Coupon:
     if template.auto_apply:
         raise PromotionNotClaimable()
@@ -235,7 +230,7 @@ async def _issue_coupon(
         session, template.stock_owner
     ):
         raise OutOfStock()
-    coupon = await _insert_with_unique_code(session, template, customer, now, source)
+    coupon = await _insert_with_unique_code(session, template, customer, now, source, amount_off)
     await record_event(
         session,
         merchant_id=template.merchant_id,
@@ -251,7 +246,12 @@ async def _issue_coupon(
 
 
 async def _insert_with_unique_code(
-    session: AsyncSession, template: CouponTemplate, customer: Customer, now: datetime, source: str
+    session: AsyncSession,
+    template: CouponTemplate,
+    customer: Customer,
+    now: datetime,
+    source: str,
+    amount_off: int | None,
 ) -> Coupon:
     valid_from, valid_until = template.valid_from, template.valid_until
     if template.valid_days is not None:
@@ -267,6 +267,7 @@ async def _insert_with_unique_code(
             valid_from=valid_from,
             valid_until=valid_until,
             source=source,
+            amount_off=amount_off,
         )
         try:
             async with session.begin_nested():
@@ -275,6 +276,24 @@ async def _insert_with_unique_code(
             continue
         return coupon
     raise RuntimeError("could not find a free coupon code")
+
+
+async def grant_coupon(
+    session: AsyncSession,
+    template: CouponTemplate,
+    customer: Customer,
+    *,
+    source: str,
+    amount_off: int | None = None,
+) -> Coupon:
+    """Issue a coupon outside a customer's claim (a grant, a prize, an exchange): the claim
+    window does not apply; status, per-customer limit and stock do. `amount_off` gives this
+    coupon a value of its own (fixed templates only)."""
+    if amount_off is not None and template.kind != "fixed":
+        raise ValueError("only a fixed coupon can carry its own amount")
+    return await _issue_coupon(
+        session, template, customer, utcnow(), source=source, amount_off=amount_off
+    )
 
 
 async def issue_coupons(
@@ -314,6 +333,7 @@ def coupon_view(
         template_id=template.id,
         template_name=template.name,
         kind=template.kind,
+        amount_off=coupon.amount_off if coupon.amount_off is not None else template.amount_off,
         customer=external_id,
         status=coupon.status_at(now),
         claimed_at=coupon.created_at,

@@ -1,18 +1,13 @@
 import uuid
 
 from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import utcnow
 from core.customers.errors import CustomerNotFound
 from core.customers.models import Customer
 from core.customers.schemas import CustomerUpsert
-
-
-def _insert(session: AsyncSession):
-    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+from core.db import upsert_insert
 
 
 async def upsert_customer(
@@ -24,7 +19,7 @@ async def upsert_customer(
     """
     fields = data.model_dump(exclude_unset=True)
     inserted = await session.execute(
-        _insert(session)(Customer)
+        upsert_insert(session)(Customer)
         .values(
             id=uuid.uuid4(),
             merchant_id=merchant_id,

@@ -7,12 +7,11 @@ from typing import Any
 
 from pydantic import BaseModel
 from sqlalchemy import event as sa_event
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
 from core.clock import utcnow
+from core.db import upsert_insert
 from core.events.models import Event, OutboxEntry, ProcessedEvent
 
 _PENDING_FLAG = "confetti_outbox_pending"
@@ -75,7 +74,7 @@ async def claim_event(session: AsyncSession, consumer: str, event_id: uuid.UUID)
     False means another delivery already had its effect (or is committing it now: on PostgreSQL
     the insert waits for that transaction), so this one must do nothing.
     """
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    insert = upsert_insert(session)
     statement = (
         insert(ProcessedEvent)
         .values(consumer=consumer, event_id=event_id, processed_at=utcnow())

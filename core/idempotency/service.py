@@ -15,11 +15,10 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import delete, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import utcnow
+from core.db import upsert_insert
 from core.errors import BadRequest, ConfettiError, Conflict
 from core.idempotency.models import IdempotencyRecord
 
@@ -94,7 +93,7 @@ async def _claim_key(
             IdempotencyRecord.expires_at < now,
         )
     )
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    insert = upsert_insert(session)
     result = await session.execute(
         insert(IdempotencyRecord)
         .values(

@@ -18,6 +18,7 @@ from core.coupons.models import Coupon, CouponTemplate
 from core.coupons.service import templates_by_id
 from core.customers.models import Customer
 from core.customers.service import get_customer
+from core.db import get_owned
 from core.events.service import record_event
 from core.merchants.models import Merchant
 from core.redemptions import pricing
@@ -69,7 +70,8 @@ async def _price_order(
             early_rejections.append(RejectedCode(code=raw, reason=reason))
         else:
             coupon = coupons[code]
-            offers.append(_offer(templates[coupon.template_id], ref=code))
+            template = templates[coupon.template_id]
+            offers.append(_offer(template, ref=code, amount_off=coupon.amount_off))
     offers += [_offer(p, ref=f"{PROMOTION_PREFIX}{p.id}", promotion=True) for p in promotions]
 
     result = pricing.quote(_order(request.order), offers)
@@ -137,12 +139,18 @@ async def _live_promotions(
     return list((await session.execute(query)).scalars())
 
 
-def _offer(template: CouponTemplate, *, ref: str, promotion: bool = False) -> pricing.Offer:
+def _offer(
+    template: CouponTemplate,
+    *,
+    ref: str,
+    promotion: bool = False,
+    amount_off: int | None = None,
+) -> pricing.Offer:
     return pricing.Offer(
         ref=ref,
         kind=template.kind,
         currency=template.currency,
-        amount_off=template.amount_off,
+        amount_off=template.amount_off if amount_off is None else amount_off,
         threshold=template.threshold,
         percent_off=template.percent_off,
         max_discount=template.max_discount,
@@ -280,15 +288,9 @@ def _redemption_out(redemption: Redemption, quote: QuoteOut, customer: str) -> R
 async def get_redemption(
     session: AsyncSession, merchant_id: uuid.UUID, redemption_id: uuid.UUID, *, lock: bool = False
 ) -> Redemption:
-    query = select(Redemption).where(
-        Redemption.id == redemption_id, Redemption.merchant_id == merchant_id
+    return await get_owned(
+        session, Redemption, merchant_id, redemption_id, RedemptionNotFound(), lock=lock
     )
-    if lock:
-        query = query.with_for_update()
-    redemption = (await session.execute(query)).scalar_one_or_none()
-    if redemption is None:
-        raise RedemptionNotFound()
-    return redemption
 
 
 async def rollback(

@@ -17,10 +17,9 @@ import uuid
 from dataclasses import dataclass
 
 from sqlalchemy import delete, func, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.db import upsert_insert
 from core.stock.models import QuotaUsage, StockBucket
 
 
@@ -125,7 +124,7 @@ async def take_quota(
     """Count `quantity` more uses by `holder_id`; False if that would pass `limit`."""
     if quantity > limit:
         return False
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    insert = upsert_insert(session)
     statement = insert(QuotaUsage).values(
         owner_kind=owner.kind,
         owner_id=owner.id,
@@ -161,4 +160,21 @@ async def delete_stock(session: AsyncSession, owner: StockOwner) -> None:
         delete(StockBucket).where(
             StockBucket.owner_kind == owner.kind, StockBucket.owner_id == owner.id
         )
+    )
+
+
+async def return_quota(
+    session: AsyncSession, owner: StockOwner, holder_id: uuid.UUID, *, period: str = ""
+) -> None:
+    """Give one use back (a try that came to nothing through no fault of the holder)."""
+    await session.execute(
+        update(QuotaUsage)
+        .where(
+            QuotaUsage.owner_kind == owner.kind,
+            QuotaUsage.owner_id == owner.id,
+            QuotaUsage.holder_id == holder_id,
+            QuotaUsage.period == period,
+            QuotaUsage.used > 0,
+        )
+        .values(used=QuotaUsage.used - 1)
     )

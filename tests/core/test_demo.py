@@ -33,3 +33,40 @@ async def test_demo_data_has_templates_a_promotion_and_a_flash_sale_opening_soon
     assert {t.kind for t in templates} == {"fixed", "threshold", "percent", "free_order"}
     assert any(t.auto_apply for t in templates)
     assert any(t.claim_starts_at and t.total_stock for t in templates)
+
+
+async def test_demo_has_one_live_activity_of_each_kind(db) -> None:
+    from core.activities.models import Activity
+    from core.activities.service import effective_status
+    from core.clock import utcnow
+
+    async with db.transaction() as session:
+        merchant, _ = await demo.ensure_demo_merchant(session, "s" * 40)
+        activities = (
+            (await session.execute(select(Activity).where(Activity.merchant_id == merchant.id)))
+            .scalars()
+            .all()
+        )
+    assert sorted(a.kind for a in activities) == [
+        "collection",
+        "lucky_draw",
+        "marquee",
+        "red_envelope",
+    ]
+    assert {effective_status(a, utcnow()) for a in activities} == {"live"}
+
+
+async def test_demo_has_a_points_rule_a_catalogue_item_and_a_partner_batch(db) -> None:
+    from core.codes.models import CodeBatch
+    from core.points.rules import list_rules
+
+    async with db.transaction() as session:
+        merchant, _ = await demo.ensure_demo_merchant(session, "s" * 40)
+        rules = await list_rules(session, merchant.id)
+        batches = (
+            (await session.execute(select(CodeBatch).where(CodeBatch.merchant_id == merchant.id)))
+            .scalars()
+            .all()
+        )
+    assert {rule.kind for rule in rules} >= {"per_amount"}
+    assert "imported" in {batch.kind for batch in batches}

@@ -1,11 +1,18 @@
 from sanic import Blueprint
 
-from web.api import coupons, customers, merchants, redemptions
+from web.api import activities, codes, coupons, customers, merchants, points, redemptions
 
 API_PREFIX = "/api/v1"
 
 
 def api_blueprints() -> Blueprint:
     return Blueprint.group(
-        merchants.bp, customers.bp, coupons.bp, redemptions.bp, url_prefix=API_PREFIX
+        merchants.bp,
+        customers.bp,
+        coupons.bp,
+        redemptions.bp,
+        codes.bp,
+        activities.bp,
+        points.bp,
+        url_prefix=API_PREFIX,
     )

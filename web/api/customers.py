@@ -7,6 +7,7 @@ from core.coupons.schemas import CouponList
 from core.coupons.service import list_customer_coupons
 from core.customers import service
 from core.customers.schemas import CustomerOut, CustomerUpsert
+from core.points.rules import award_signup
 from web.auth import api_blueprint, current_merchant
 from web.body import parse_body
 from web.openapi_docs import document
@@ -28,9 +29,10 @@ EXTERNAL_ID = r"<external_id:[A-Za-z0-9._:@+-]{1,128}>"
 async def upsert_customer(request: Request, external_id: str) -> HTTPResponse:
     data = parse_body(request, CustomerUpsert)
     async with request.app.ctx.db.transaction() as session:
-        customer, created = await service.upsert_customer(
-            session, current_merchant(request).id, external_id, data
-        )
+        merchant_id = current_merchant(request).id
+        customer, created = await service.upsert_customer(session, merchant_id, external_id, data)
+        if created:
+            await award_signup(session, merchant_id, customer)
     return model_response(CustomerOut.model_validate(customer), status=201 if created else 200)
 
 

@@ -1,0 +1,40 @@
+from core.errors import Conflict, NotFound, ValidationFailed
+
+
+class ActivityNotFound(NotFound):
+    code = "activity_not_found"
+    message = "No activity with that id."
+
+
+class NotLive(Conflict):
+    code = "not_live"
+    message = "This activity is not running now."
+
+
+class NoTriesLeft(Conflict):
+    code = "no_tries_left"
+    message = "No tries left for this customer."
+
+
+class NotEligible(Conflict):
+    code = "not_eligible"
+    message = "This customer may not take part in this activity."
+
+
+class InvalidStatusChange(Conflict):
+    code = "invalid_status_change"
+
+
+class FixedOncePublished(Conflict):
+    code = "fixed_once_published"
+
+
+class ActivityInvalid(ValidationFailed):
+    """Every problem found at once, so the merchant fixes them in one go."""
+
+    code = "activity_invalid"
+
+    def __init__(self, problems: list[tuple[str, str]]) -> None:
+        listed = "; ".join(f"{field}: {problem}" for field, problem in problems)
+        super().__init__(f"{len(problems)} problem(s): {listed}", field=problems[0][0])
+        self.problems = problems

@@ -1,0 +1,363 @@
+"""One try at an activity, whatever its kind: checks, tries, points cost, then the kind's own
+step — a fair draw, opening an envelope, or collecting a coupon — all in one transaction."""
+
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.activities import fairness
+from core.activities.errors import NotEligible, NotLive, NoTriesLeft
+from core.activities.groups import open_together, pay_share, take_share
+from core.activities.models import Activity, Play, Prize, PrizeTable, Referral
+from core.activities.schemas import GroupOut, PlayRequest, PlayResult, PrizeWon, Proof, Rules
+from core.activities.service import (
+    DRAW_KINDS,
+    draw_table,
+    effective_status,
+    get_activity,
+    prizes_of,
+)
+from core.clock import utcnow
+from core.coupons.service import claim_coupon, coupon_view
+from core.customers.models import Customer
+from core.customers.service import find_customer, get_customer
+from core.db import upsert_insert
+from core.errors import ValidationFailed
+from core.events.service import record_event
+from core.merchants.models import Merchant
+from core.points.service import spend_points
+from core.rewards.schemas import GrantedReward, parse_reward
+from core.rewards.service import grant_reward
+from core.stock import service as stock
+
+UNLIMITED = 2**31 - 1
+
+
+@dataclass
+class Outcome:
+    """What the kind's own step produced."""
+
+    reward: GrantedReward
+    prize: Prize | None = None
+    drawn: Prize | None = None
+    table_version: int | None = None
+    cell: int | None = None
+    share: int | None = None
+    group: GroupOut | None = None
+
+
+@dataclass(frozen=True)
+class Try:
+    nonce: int
+    tries_left: int | None
+
+
+async def play(
+    session: AsyncSession, merchant: Merchant, activity_id: uuid.UUID, request: PlayRequest
+) -> PlayResult:
+    activity = await get_activity(session, merchant.id, activity_id)
+    now = utcnow()
+    if effective_status(activity, now) != "live":
+        raise NotLive()
+    customer = await get_customer(session, merchant.id, request.customer)
+    rules = Rules.model_validate(activity.rules)
+    if rules.new_customers_only and customer.created_at < activity.published_at:
+        raise NotEligible("Only customers new since this activity began may take part.")
+    referrer_id = await _credit_referral(session, activity, customer, request.referrer)
+    attempt = await _take_try(session, activity, customer, rules, merchant.timezone, now)
+    if rules.points_cost:
+        await spend_points(
+            session,
+            merchant_id=merchant.id,
+            customer_id=customer.id,
+            points=rules.points_cost,
+            reason=f"activity:{activity.id}",
+        )
+    # The customer's id is part of the client seed: two customers choosing the same seed
+    # still get independent draws.
+    client_seed = f"{customer.id.hex}:{request.client_seed or secrets.token_hex(8)}"
+    if activity.kind in DRAW_KINDS:
+        outcome = await _draw(session, activity, customer, client_seed, attempt.nonce)
+    elif activity.kind == "red_envelope":
+        outcome = await _open_envelope(session, activity, customer, request.group)
+    else:
+        outcome = await _collect(session, activity, customer, request.template_id)
+    return await _record(
+        session, activity, customer, attempt, client_seed, outcome, referrer_id, now
+    )
+
+
+async def _credit_referral(
+    session: AsyncSession, activity: Activity, friend: Customer, referrer_external_id: str | None
+) -> uuid.UUID | None:
+    """Record who brought a friend here: once per friend, never oneself, only on a first visit."""
+    if referrer_external_id is None:
+        return None
+    referrer = await find_customer(session, activity.merchant_id, referrer_external_id)
+    if referrer is None or referrer.id == friend.id:
+        return None
+    played_before = (
+        await session.execute(
+            select(func.count()).where(
+                Play.activity_id == activity.id, Play.customer_id == friend.id
+            )
+        )
+    ).scalar_one()
+    if played_before:
+        return None
+    insert = upsert_insert(session)
+    added = await session.execute(
+        insert(Referral)
+        .values(
+            activity_id=activity.id,
+            friend_id=friend.id,
+            referrer_id=referrer.id,
+            created_at=utcnow(),
+        )
+        .on_conflict_do_nothing()
+    )
+    if added.rowcount != 1:
+        return None
+    await record_event(
+        session,
+        merchant_id=activity.merchant_id,
+        type="referral.joined",
+        payload={
+            "activity_id": str(activity.id),
+            "referrer_id": str(referrer.id),
+            "friend_id": str(friend.id),
+        },
+    )
+    return referrer.id
+
+
+async def _total_limit(
+    session: AsyncSession, activity: Activity, customer: Customer, rules: Rules
+) -> int | None:
+    """Tries allowed in all: the rule (an envelope is one per customer), plus referral unlocks."""
+    base = 1 if activity.kind == "red_envelope" else rules.tries_per_customer_total
+    if base is None or rules.referral is None:
+        return base
+    friends = (
+        await session.execute(
+            select(func.count()).where(
+                Referral.activity_id == activity.id, Referral.referrer_id == customer.id
+            )
+        )
+    ).scalar_one()
+    return base + friends // rules.referral.friends_per_unlock * rules.referral.extra_tries
+
+
+async def _take_try(
+    session: AsyncSession,
+    activity: Activity,
+    customer: Customer,
+    rules: Rules,
+    timezone: str,
+    now: datetime,
+) -> Try:
+    owner = activity.tries_owner
+    total = await _total_limit(session, activity, customer, rules)
+    common = {"merchant_id": activity.merchant_id}
+    if not await stock.take_quota(session, owner, customer.id, limit=total or UNLIMITED, **common):
+        raise NoTriesLeft()
+    left = [total - await stock.quota_used(session, owner, customer.id)] if total else []
+    daily = rules.tries_per_customer_per_day
+    if daily is not None:
+        day = now.astimezone(ZoneInfo(timezone)).date().isoformat()
+        if not await stock.take_quota(
+            session, owner, customer.id, limit=daily, period=day, **common
+        ):
+            raise NoTriesLeft("No tries left today; come back tomorrow.")
+        left.append(daily - await stock.quota_used(session, owner, customer.id, period=day))
+    # The customer's tries are serialized by the quota row just taken, so counting their plays
+    # gives each try the next nonce (tries handed back later never reuse one).
+    nonce = (
+        await session.execute(
+            select(func.count()).where(
+                Play.activity_id == activity.id, Play.customer_id == customer.id
+            )
+        )
+    ).scalar_one()
+    return Try(nonce=nonce, tries_left=min(left) if left else None)
+
+
+async def current_table(session: AsyncSession, activity_id: uuid.UUID) -> PrizeTable:
+    return (
+        await session.execute(
+            select(PrizeTable)
+            .where(PrizeTable.activity_id == activity_id)
+            .order_by(PrizeTable.version.desc())
+            .limit(1)
+        )
+    ).scalar_one()
+
+
+async def _draw(
+    session: AsyncSession, activity: Activity, customer: Customer, client_seed: str, nonce: int
+) -> Outcome:
+    prizes = {str(prize.id): prize for prize in await prizes_of(session, activity.id)}
+    table = await current_table(session, activity.id)
+    digest = fairness.roll(activity.server_seed, client_seed, nonce)
+    drawn = prizes[fairness.pick(draw_table(table.entries), digest)]
+    granted = drawn
+    if not await _take_prize(session, activity, drawn):
+        # Lost a race for the last unit (or the budget): the consolation prize instead, and
+        # later tries draw from a table without the exhausted prize.
+        granted = next(prize for prize in prizes.values() if prize.consolation)
+        await rebuild_table(session, activity)
+    reward = await grant_reward(
+        session,
+        merchant_id=activity.merchant_id,
+        customer=customer,
+        reward=parse_reward(granted.reward),
+        source="activity",
+    )
+    cell = None
+    if activity.kind == "marquee":
+        names = {prize.name: key for key, prize in prizes.items()}
+        layout = [names[name] for name in activity.settings["marquee"]["cells"]]
+        cell = fairness.cell_for(str(granted.id), layout, digest)
+    return Outcome(reward, granted, drawn, table.version, cell=cell)
+
+
+async def _take_prize(session: AsyncSession, activity: Activity, prize: Prize) -> bool:
+    if prize.consolation:
+        return True
+    if prize.stock is not None and not await stock.take_stock(session, prize.stock_owner):
+        return False
+    if prize.cost and activity.budget is not None:
+        return await stock.take_stock(session, activity.budget_owner, prize.cost)
+    return True
+
+
+async def rebuild_table(session: AsyncSession, activity: Activity) -> None:
+    """A new table version of the prizes that can still be won, if it differs from the last."""
+    budget_left = None
+    if activity.budget is not None:
+        budget_left = await stock.remaining_stock(session, activity.budget_owner)
+    winnable = []
+    for prize in await prizes_of(session, activity.id):
+        if prize.stock is not None and not await stock.remaining_stock(session, prize.stock_owner):
+            continue
+        if not prize.consolation and budget_left is not None and prize.cost > budget_left:
+            continue
+        winnable.append([str(prize.id), prize.weight])
+    latest = await current_table(session, activity.id)
+    if winnable == latest.entries:
+        return
+    insert = upsert_insert(session)
+    await session.execute(
+        insert(PrizeTable)
+        .values(
+            activity_id=activity.id,
+            version=latest.version + 1,
+            entries=winnable,
+            fingerprint=fairness.table_fingerprint(draw_table(winnable)),
+        )
+        .on_conflict_do_nothing()
+    )
+
+
+async def _open_envelope(
+    session: AsyncSession, activity: Activity, customer: Customer, group_id: uuid.UUID | None
+) -> Outcome:
+    if activity.settings["envelope"].get("group_friends"):
+        reward, share, group = await open_together(session, activity, customer, group_id)
+        return Outcome(reward, share=share.amount if share else None, group=group)
+    share = await take_share(session, activity, customer, None)
+    reward = await pay_share(session, activity, customer, share)
+    await session.flush()
+    return Outcome(reward, share=share.amount)
+
+
+async def _collect(
+    session: AsyncSession, activity: Activity, customer: Customer, template_id: uuid.UUID | None
+) -> Outcome:
+    if template_id is None or str(template_id) not in activity.settings["templates"]:
+        raise ValidationFailed("choose one of this page's coupon templates", field="template_id")
+    coupon, template, _ = await claim_coupon(
+        session, activity.merchant_id, template_id, customer.external_id
+    )
+    view = coupon_view(coupon, template, customer.external_id, utcnow())
+    return Outcome(GrantedReward(type="coupon", coupon=view))
+
+
+async def _record(
+    session: AsyncSession,
+    activity: Activity,
+    customer: Customer,
+    attempt: Try,
+    client_seed: str,
+    outcome: Outcome,
+    referrer_id: uuid.UUID | None,
+    now: datetime,
+) -> PlayResult:
+    entry = Play(
+        id=uuid.uuid4(),
+        activity_id=activity.id,
+        merchant_id=activity.merchant_id,
+        customer_id=customer.id,
+        nonce=attempt.nonce,
+        client_seed=client_seed,
+        table_version=outcome.table_version,
+        drawn_prize_id=outcome.drawn.id if outcome.drawn else None,
+        prize_id=outcome.prize.id if outcome.prize else None,
+        cell=outcome.cell,
+        share=outcome.share,
+        outcome=outcome.reward.model_dump(mode="json"),
+        referrer_id=referrer_id,
+        created_at=now,
+    )
+    session.add(entry)
+    await session.flush()
+    payload = {
+        "activity_id": str(activity.id),
+        "customer_id": str(customer.id),
+        "play_id": str(entry.id),
+        "kind": activity.kind,
+    }
+    await record_event(
+        session, merchant_id=activity.merchant_id, type="activity.played", payload=payload
+    )
+    if outcome.prize is not None and not outcome.prize.consolation:
+        await record_event(
+            session,
+            merchant_id=activity.merchant_id,
+            type="prize.won",
+            payload={**payload, "prize_id": str(outcome.prize.id), "cost": outcome.prize.cost},
+        )
+    if outcome.share is not None:
+        await record_event(
+            session,
+            merchant_id=activity.merchant_id,
+            type="envelope.opened",
+            payload={**payload, "share": outcome.share},
+        )
+    prize = outcome.prize
+    return PlayResult(
+        play_id=entry.id,
+        activity_id=activity.id,
+        kind=activity.kind,
+        prize=PrizeWon(id=prize.id, name=prize.name, consolation=prize.consolation)
+        if prize
+        else None,
+        reward=outcome.reward,
+        cell=outcome.cell,
+        share=outcome.share,
+        group=outcome.group,
+        tries_left=attempt.tries_left,
+        proof=Proof(
+            server_seed_hash=activity.server_seed_hash,
+            client_seed=client_seed,
+            nonce=attempt.nonce,
+            table_version=outcome.table_version,
+        )
+        if outcome.table_version is not None
+        else None,
+    )

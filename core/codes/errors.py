@@ -1,0 +1,55 @@
+from core.errors import ConfettiError, Conflict, NotFound
+
+
+class BatchNotFound(NotFound):
+    code = "batch_not_found"
+    message = "No code batch with that id."
+
+
+class CodeNotFound(NotFound):
+    code = "code_not_found"
+    message = "That code does not exist."
+
+
+class CodeUsed(Conflict):
+    code = "code_used"
+    message = "That code has already been used."
+
+
+class CodeExpired(Conflict):
+    code = "code_expired"
+    message = "That code is no longer valid."
+
+
+class CodeNotYetValid(Conflict):
+    code = "code_not_yet_valid"
+    message = "That code is not valid yet."
+
+
+class CodeNotRedeemable(Conflict):
+    code = "code_not_redeemable"
+    message = "Partner codes are handed out, not redeemed here."
+
+
+class CodeLimitReached(Conflict):
+    code = "limit_reached"
+    message = "This customer has redeemed as many codes of this batch as allowed."
+
+
+class NoCodesLeft(Conflict):
+    code = "out_of_stock"
+    message = "Every code of this batch has been handed out."
+
+
+class WrongBatchKind(Conflict):
+    code = "wrong_batch_kind"
+
+
+class TooManyAttempts(ConfettiError):
+    code = "too_many_attempts"
+    status = 429
+    message = "Too many wrong codes; wait a minute and try again."
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__()
+        self.headers["Retry-After"] = str(retry_after)

@@ -1,0 +1,157 @@
+"""Code batches: generate, import a partner's CSV, redeem, hand out, export."""
+
+import csv
+import io
+import uuid
+
+from sanic import Request
+from sanic.response import HTTPResponse
+
+from core.clock import utcnow
+from core.codes import service
+from core.codes.attempts import check_attempts, record_failure
+from core.codes.errors import CodeNotFound, CodeUsed
+from core.codes.schemas import (
+    AssignRequest,
+    AssignResult,
+    CodeBatchCreate,
+    CodeBatchOut,
+    ImportResult,
+    RedeemCodeRequest,
+    RedeemCodeResult,
+)
+from core.customers.service import get_customer
+from web.auth import api_blueprint, current_merchant
+from web.body import UnsupportedMediaType, parse_body
+from web.openapi_docs import document
+from web.responses import model_response
+
+bp = api_blueprint("codes")
+
+
+@bp.post("/code-batches")
+@document(
+    summary="Create a code batch: generated now from a pattern (up to 1,000,000 codes), or "
+    "imported later from a partner's CSV",
+    ok=(201, CodeBatchOut),
+    body=CodeBatchCreate,
+    errors=(404,),
+)
+async def create_batch(request: Request) -> HTTPResponse:
+    data = parse_body(request, CodeBatchCreate)
+    async with request.app.ctx.db.transaction() as session:
+        batch, warnings = await service.create_batch(session, current_merchant(request), data)
+        view = await service.batch_view(session, batch, warnings)
+    return model_response(view, status=201)
+
+
+@bp.get("/code-batches/<batch_id:uuid>")
+@document(summary="A code batch with its counts", ok=(200, CodeBatchOut), errors=(404,))
+async def get_batch(request: Request, batch_id: uuid.UUID) -> HTTPResponse:
+    async with request.app.ctx.db.transaction(write=False) as session:
+        batch = await service.get_batch(session, current_merchant(request).id, batch_id)
+        view = await service.batch_view(session, batch)
+    return model_response(view)
+
+
+def _uploaded_csv(request: Request) -> bytes:
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type == "text/csv":
+        return request.body
+    if content_type == "multipart/form-data" and request.files.get("file"):
+        return request.files.get("file").body
+    raise UnsupportedMediaType(
+        "Send the CSV as 'Content-Type: text/csv', or as multipart/form-data with a 'file' part."
+    )
+
+
+@bp.post("/code-batches/<batch_id:uuid>/import")
+@document(
+    summary="Import a partner's codes (CSV, one code per row, optional header 'code'); all "
+    "rows good or nothing imported; codes already present are skipped",
+    ok=(200, ImportResult),
+    errors=(404, 409, 413, 415, 422),
+)
+async def import_codes(request: Request, batch_id: uuid.UUID) -> HTTPResponse:
+    data = _uploaded_csv(request)
+    async with request.app.ctx.db.transaction() as session:
+        batch, imported, present = await service.import_codes(
+            session, current_merchant(request).id, batch_id, data
+        )
+        view = await service.batch_view(session, batch)
+    return model_response(ImportResult(imported=imported, already_present=present, batch=view))
+
+
+@bp.post("/codes/redeem")
+@document(
+    summary="A customer redeems a code and gets its batch's reward. Wrong codes are limited "
+    "per customer and per client IP",
+    ok=(200, RedeemCodeResult),
+    body=RedeemCodeRequest,
+    errors=(404, 409, 429),
+)
+async def redeem(request: Request) -> HTTPResponse:
+    data = parse_body(request, RedeemCodeRequest)
+    merchant = current_merchant(request)
+    db = request.app.ctx.db
+    limit = request.app.ctx.settings.code_attempts_per_minute
+    try:
+        async with db.transaction() as session:
+            customer = await get_customer(session, merchant.id, data.customer)
+            customer_id = customer.id
+            await check_attempts(
+                session, merchant.id, customer_id, data.client_ip, limit=limit, now=utcnow()
+            )
+            result = await service.redeem_code(session, merchant.id, customer, data.code)
+    except (CodeNotFound, CodeUsed):
+        # Counted in a transaction of its own: the failed attempt's own was rolled back.
+        async with db.transaction() as session:
+            await record_failure(session, merchant.id, customer_id, data.client_ip, now=utcnow())
+        raise
+    return model_response(result)
+
+
+@bp.post("/code-batches/<batch_id:uuid>/assign")
+@document(
+    summary="Hand one unused partner code to a customer",
+    ok=(200, AssignResult),
+    body=AssignRequest,
+    errors=(404, 409),
+)
+async def assign(request: Request, batch_id: uuid.UUID) -> HTTPResponse:
+    data = parse_body(request, AssignRequest)
+    merchant_id = current_merchant(request).id
+    async with request.app.ctx.db.transaction() as session:
+        customer = await get_customer(session, merchant_id, data.customer)
+        code = await service.assign_code(session, merchant_id, batch_id, customer)
+    return model_response(AssignResult(code=code, batch_id=batch_id, customer=data.customer))
+
+
+@bp.get("/code-batches/<batch_id:uuid>/export")
+@document(
+    summary="All codes of a batch as CSV (code, status, customer, used_at), streamed",
+    ok=(200, "text/csv"),
+    errors=(404,),
+)
+async def export(request: Request, batch_id: uuid.UUID) -> HTTPResponse | None:
+    merchant_id = current_merchant(request).id
+    db = request.app.ctx.db
+    async with db.transaction(write=False) as session:
+        await service.get_batch(session, merchant_id, batch_id)  # 404 before streaming starts
+    response = await request.respond(
+        content_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="codes-{batch_id}.csv"'},
+    )
+    await response.send(_csv_text([("code", "status", "customer", "used_at")]))
+    async for rows in service.export_rows(db, merchant_id, batch_id):
+        await response.send(_csv_text(rows))
+    await response.eof()
+    return None
+
+
+def _csv_text(rows: list[tuple]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    for row in rows:
+        writer.writerow(["" if value is None else value for value in row])
+    return buffer.getvalue()
