@@ -130,6 +130,10 @@ class ActivityPatch(BaseModel):
     prize_stock: dict[str, Annotated[StrictInt, Field(ge=0, le=10**9)]] | None = Field(
         default=None, description="Prize name → new total stock (live activities: raise only)"
     )
+    prizes: list[PrizeIn] | None = Field(
+        default=None, max_length=100, description="Drafts only: replaces every prize"
+    )
+    marquee: MarqueeLayout | None = Field(default=None, description="Drafts only")
 
 
 class PrizeOut(BaseModel):
@@ -256,3 +260,13 @@ class CollectionItem(BaseModel):
 
 class CollectionList(BaseModel):
     items: list[CollectionItem]
+
+
+class ViewReport(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    customer: ExternalId | None = Field(default=None, description="If the viewer is known")
+    channel: Literal["web", "telegram", "whatsapp", "app"] = "web"
+
+
+class ViewRecorded(BaseModel):
+    recorded: bool

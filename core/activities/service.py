@@ -5,7 +5,7 @@ import uuid
 from datetime import datetime
 from functools import lru_cache
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.activities.envelopes import split_pot
@@ -26,6 +26,7 @@ from core.activities.schemas import (
     CollectionItem,
     EnvelopeOut,
     MarqueeLayout,
+    PrizeIn,
     PrizeOut,
     Rules,
 )
@@ -37,6 +38,7 @@ from core.coupons.service import create_template, get_template, template_view
 from core.customers.service import get_customer
 from core.db import get_owned
 from core.errors import ValidationFailed
+from core.events.service import record_event
 from core.merchants.models import Merchant
 from core.pagination import Page, paginate
 from core.rewards.schemas import parse_reward
@@ -73,16 +75,7 @@ async def create_activity(
         created_at=utcnow(),
     )
     session.add(activity)
-    session.add_all(
-        Prize(
-            activity_id=activity.id,
-            merchant_id=merchant.id,
-            position=n,
-            **p.model_dump(exclude={"reward"}),
-            reward=p.reward.model_dump(mode="json"),
-        )
-        for n, p in enumerate(data.prizes)
-    )
+    _add_prizes(session, activity, data.prizes)
     await session.flush()
     return activity
 
@@ -356,11 +349,57 @@ async def update_activity(
         raise ValidationFailed("ends_at must be after starts_at", field="ends_at")
     if "rules" in changes:
         activity.rules = Rules.model_validate(changes["rules"]).model_dump(mode="json")
+    if patch.prizes is not None or patch.marquee is not None:
+        if published:
+            raise FixedOncePublished(
+                "Prizes, weights and the board are fixed once published: draws are checked "
+                "against the published table."
+            )
+        await _replace_prizes(session, activity, patch)
     if patch.prize_stock:
         await _change_prize_stock(session, activity, patch.prize_stock, published)
     activity.updated_at = utcnow()
     await session.flush()
     return activity
+
+
+async def _replace_prizes(session: AsyncSession, activity: Activity, patch: ActivityPatch) -> None:
+    if patch.marquee is not None:
+        activity.settings = {**activity.settings, "marquee": patch.marquee.model_dump()}
+    if patch.prizes is None:
+        return
+    await session.execute(delete(Prize).where(Prize.activity_id == activity.id))
+    _add_prizes(session, activity, patch.prizes)
+    await session.flush()
+
+
+def _add_prizes(session: AsyncSession, activity: Activity, prizes: list[PrizeIn]) -> None:
+    session.add_all(
+        Prize(
+            activity_id=activity.id,
+            merchant_id=activity.merchant_id,
+            position=n,
+            reward=prize.reward.model_dump(mode="json"),
+            **prize.model_dump(exclude={"reward"}),
+        )
+        for n, prize in enumerate(prizes)
+    )
+
+
+async def record_view(
+    session: AsyncSession, activity: Activity, customer_id: uuid.UUID | None, channel: str
+) -> None:
+    """Someone saw the activity (a share page, a chat message, the shop's own app)."""
+    await record_event(
+        session,
+        merchant_id=activity.merchant_id,
+        type="activity.viewed",
+        payload={
+            "activity_id": str(activity.id),
+            "customer_id": str(customer_id) if customer_id else None,
+            "channel": channel,
+        },
+    )
 
 
 async def _change_prize_stock(

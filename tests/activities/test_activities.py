@@ -426,3 +426,43 @@ async def test_patch_refuses_nulls_and_lowering_stock_once_live(shop) -> None:
     assert raised.status == 200, raised.text
     gold = next(p for p in raised.json["prizes"] if p["name"] == "Gold")
     assert (gold["stock"], gold["remaining"], raised.json["name"]) == (9, 9, "Bigger")
+
+
+@SQLITE_ONLY
+async def test_draft_prizes_can_be_replaced_but_not_once_published(shop) -> None:
+    created = (await shop.call("post", "/activities", wheel())).json
+    path = f"/activities/{created['id']}"
+    prizes = [{"name": "Only thanks", "consolation": True, "reward": {"type": "none"}}]
+    replaced = await shop.call("patch", path, {"prizes": prizes})
+    assert [p["name"] for p in replaced.json["prizes"]] == ["Only thanks"]
+    await shop.call("post", f"{path}/publish")
+    refused = await shop.call("patch", path, {"prizes": prizes})
+    assert (refused.status, refused.json["error"]["code"]) == (409, "fixed_once_published")
+
+
+@SQLITE_ONLY
+async def test_new_customers_only_refuses_customers_seen_before(shop) -> None:
+    activity = await shop.live(wheel(rules={"new_customers_only": True}))
+    old = await shop.play(activity, "alice")
+    assert (old.status, old.json["error"]["code"]) == (409, "not_eligible")
+    await customer(shop.db, shop.merchant, "newcomer")
+    assert (await shop.play(activity, "newcomer")).status == 200
+
+
+@SQLITE_ONLY
+async def test_views_are_recorded_as_events(shop) -> None:
+    from core.events.models import Event
+
+    activity = await shop.live(wheel())
+    path = f"/activities/{activity['id']}/views"
+    seen = await shop.call("post", path, {"customer": "alice", "channel": "telegram"})
+    assert (seen.status, seen.json) == (202, {"recorded": True})
+    anonymous = await shop.call("post", path, {})
+    assert anonymous.status == 202
+    async with shop.db.transaction(write=False) as session:
+        views = (
+            (await session.execute(select(Event.payload).where(Event.type == "activity.viewed")))
+            .scalars()
+            .all()
+        )
+    assert [v["channel"] for v in views] == ["telegram", "web"]

@@ -15,10 +15,13 @@ from core.activities.schemas import (
     CollectionList,
     PlayRequest,
     PlayResult,
+    ViewRecorded,
+    ViewReport,
     WinnerList,
 )
 from core.activities.verify import recent_winners
 from core.clock import utcnow
+from core.customers.service import get_customer
 from web.auth import api_blueprint, current_merchant
 from web.body import parse_body
 from web.openapi_docs import document
@@ -141,3 +144,22 @@ async def collection(request: Request, activity_id: uuid.UUID) -> HTTPResponse:
         activity = await service.get_activity(session, current_merchant(request).id, activity_id)
         items = await service.collection_view(session, activity, who)
     return model_response(CollectionList(items=items))
+
+
+@bp.post("/activities/<activity_id:uuid>/views")
+@document(
+    summary="Report that someone saw the activity (for analytics: who came, from where)",
+    ok=(202, ViewRecorded),
+    body=ViewReport,
+    errors=(404,),
+)
+async def report_view(request: Request, activity_id: uuid.UUID) -> HTTPResponse:
+    data = parse_body(request, ViewReport)
+    merchant_id = current_merchant(request).id
+    async with request.app.ctx.db.transaction() as session:
+        activity = await service.get_activity(session, merchant_id, activity_id)
+        customer_id = None
+        if data.customer is not None:
+            customer_id = (await get_customer(session, merchant_id, data.customer)).id
+        await service.record_view(session, activity, customer_id, data.channel)
+    return model_response(ViewRecorded(recorded=True), status=202)

@@ -1,17 +1,14 @@
 """Loyalty points: the merchant's policy and earning rules, orders, customers' balances and
 ledgers, spending and adjusting (idempotent), and the rewards catalogue."""
 
-import json
 import uuid
-from collections.abc import Awaitable, Callable
 
 from pydantic import BaseModel
 from sanic import Request
-from sanic.response import HTTPResponse, raw
+from sanic.response import HTTPResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.customers.service import get_customer
-from core.idempotency.service import Answer, check_key, request_fingerprint, run_once
 from core.merchants.models import Merchant
 from core.points import catalogue, rules, service
 from core.points.schemas import (
@@ -33,39 +30,15 @@ from core.points.schemas import (
     SpendRequest,
 )
 from web.api.customers import EXTERNAL_ID
-from web.api.redemptions import IDEMPOTENCY_HEADER
 from web.auth import api_blueprint, current_merchant
-from web.body import Model, parse_body
+from web.body import parse_body
+from web.idempotent import once_per_key
 from web.openapi_docs import document
 from web.query import page_params
 from web.responses import model_response
 
 bp = api_blueprint("points")
 CUSTOMER_POINTS = f"/customers/{EXTERNAL_ID}/points"
-Work = Callable[[AsyncSession, Merchant, Model], Awaitable[BaseModel]]
-
-
-async def _once(request: Request, scope: str, body: type[Model], work: Work) -> HTTPResponse:
-    """Run `work` once per Idempotency-Key: a retry gets the first answer (run_once)."""
-    key = check_key(request.headers.get(IDEMPOTENCY_HEADER))
-    data = parse_body(request, body)
-    merchant = current_merchant(request)
-    async with request.app.ctx.db.transaction() as session:
-
-        async def answer() -> Answer:
-            result = await work(session, merchant, data)
-            return Answer(201, result.model_dump(mode="json"))
-
-        outcome = await run_once(
-            session,
-            merchant_id=merchant.id,
-            scope=scope,
-            key=key,
-            fingerprint=request_fingerprint({"path": request.path, "body": data.model_dump()}),
-            work=answer,
-        )
-    body_json = json.dumps(outcome.body, ensure_ascii=False, separators=(",", ":"))
-    return raw(body_json, status=outcome.status, content_type="application/json")
 
 
 @bp.get("/points/settings")
@@ -164,7 +137,7 @@ async def spend(request: Request, external_id: str) -> HTTPResponse:
         )
         return await service.movement_view(session, entry)
 
-    return await _once(request, "points.spend", SpendRequest, work)
+    return await once_per_key(request, "points.spend", SpendRequest, work)
 
 
 @bp.post(f"{CUSTOMER_POINTS}/adjust")
@@ -186,7 +159,7 @@ async def adjust(request: Request, external_id: str) -> HTTPResponse:
         )
         return await service.movement_view(session, entry)
 
-    return await _once(request, "points.adjust", AdjustRequest, work)
+    return await once_per_key(request, "points.adjust", AdjustRequest, work)
 
 
 @bp.post("/points/catalogue")
@@ -237,4 +210,4 @@ async def exchange(request: Request, external_id: str) -> HTTPResponse:
     async def work(session: AsyncSession, merchant: Merchant, data: ExchangeRequest) -> BaseModel:
         return await catalogue.exchange(session, merchant.id, external_id, data.item)
 
-    return await _once(request, "points.exchange", ExchangeRequest, work)
+    return await once_per_key(request, "points.exchange", ExchangeRequest, work)

@@ -1,21 +1,19 @@
 """Checkout: validate, redeem (idempotent), roll back."""
 
-import json
 import uuid
 
 from sanic import Request
-from sanic.response import HTTPResponse, raw
+from sanic.response import HTTPResponse
 
-from core.idempotency.service import Answer, check_key, request_fingerprint, run_once
 from core.redemptions import service
 from core.redemptions.schemas import QuoteOut, RedemptionOut, RedemptionRequest
 from web.auth import api_blueprint, current_merchant
 from web.body import parse_body
+from web.idempotent import once_per_key
 from web.openapi_docs import document
 from web.responses import model_response
 
 bp = api_blueprint("redemptions")
-IDEMPOTENCY_HEADER = "Idempotency-Key"
 
 
 @bp.post("/redemptions/validate")
@@ -41,25 +39,10 @@ async def validate(request: Request) -> HTTPResponse:
     errors=(400, 404, 409),
 )
 async def redeem(request: Request) -> HTTPResponse:
-    key = check_key(request.headers.get(IDEMPOTENCY_HEADER))
-    data = parse_body(request, RedemptionRequest)
-    merchant = current_merchant(request)
-    async with request.app.ctx.db.transaction() as session:
+    async def work(session, merchant, data: RedemptionRequest) -> RedemptionOut:
+        return await service.redeem(session, merchant, data)
 
-        async def work() -> Answer:
-            redemption = await service.redeem(session, merchant, data)
-            return Answer(201, redemption.model_dump(mode="json"))
-
-        answer = await run_once(
-            session,
-            merchant_id=merchant.id,
-            scope="redemptions.create",
-            key=key,
-            fingerprint=request_fingerprint(data.model_dump(mode="json")),
-            work=work,
-        )
-    body = json.dumps(answer.body, ensure_ascii=False, separators=(",", ":"))
-    return raw(body, status=answer.status, content_type="application/json")
+    return await once_per_key(request, "redemptions.create", RedemptionRequest, work)
 
 
 @bp.get("/redemptions/<redemption_id:uuid>")
