@@ -66,6 +66,7 @@ def load_all_models() -> type[Base]:
     import core.merchants.models
     import core.points.models
     import core.redemptions.models
-    import core.stock.models  # noqa: F401
+    import core.stock.models
+    import core.webhooks.models  # noqa: F401
 
     return Base

@@ -41,6 +41,9 @@ class Settings(BaseSettings):
     relay_batch_size: Annotated[int, Field(ge=1, le=10_000)] = 200
     max_deliveries: Annotated[int, Field(ge=1, le=100)] = 5
     code_attempts_per_minute: Annotated[int, Field(ge=1, le=10_000)] = 10
+    webhook_timeout_seconds: Annotated[float, Field(gt=0, le=60)] = 5
+    # Off in production: a merchant's webhook URL must not reach into Confetti's own network.
+    webhooks_allow_private: bool = False
 
     @field_validator("database_url")
     @classmethod

@@ -28,6 +28,8 @@ def parse_body(request: Request, model: type[Model]) -> Model:
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type != "application/json":
         raise UnsupportedMediaType()
+    if b"\\u0000" in request.body:  # PostgreSQL text cannot hold NUL; refuse it up front
+        raise ValidationFailed("text may not contain NUL characters (\\u0000)")
     return _validated(model.model_validate_json, request.body)
 
 

@@ -24,3 +24,12 @@ def choice_param(request: Request, name: str, choices: tuple[Choice, ...]) -> Ch
     if value not in choices:
         raise ValidationFailed(f"{name} must be one of: {', '.join(choices)}", field=name)
     return value  # type: ignore[return-value]
+
+
+def text_param(request: Request, name: str, max_length: int = 128) -> str | None:
+    value = request.args.get(name)
+    if value is not None and ("\x00" in value or len(value) > max_length):
+        raise ValidationFailed(
+            f"{name} must be text of at most {max_length} characters", field=name
+        )
+    return value

@@ -16,6 +16,7 @@ from core.idempotency.service import purge_expired
 from core.merchants.models import Merchant
 from core.points.rules import award_birthdays
 from core.points.service import expire_points
+from workers.webhooks import send_due_webhooks
 
 log = structlog.get_logger("confetti.schedules")
 
@@ -65,6 +66,7 @@ SCHEDULED_JOBS: tuple[PeriodicJob, ...] = (
     PeriodicJob("idempotency.purge", 3600, _purge_idempotency_records),
     PeriodicJob("points.expire", 300, _expire_points),
     PeriodicJob("points.birthdays", 3600, _award_birthdays),
+    PeriodicJob("webhooks.send", 2, send_due_webhooks),
 )
 
 

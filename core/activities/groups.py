@@ -35,6 +35,11 @@ class GroupClosed(Conflict):
     message = "This group envelope has already paid out or expired."
 
 
+class AlreadyInGroup(Conflict):
+    code = "already_in_group"
+    message = "You are already in this group: it needs friends to fill it."
+
+
 def envelope_owner(activity: Activity) -> stock.StockOwner:
     return stock.StockOwner("envelope", activity.id)
 
@@ -103,7 +108,7 @@ async def open_together(
     group = (
         await _start_group(session, activity, customer)
         if group_id is None
-        else (await _joinable_group(session, activity, group_id))
+        else (await _joinable_group(session, activity, group_id, customer))
     )
     share = await take_share(session, activity, customer, group.id)
     members = list(
@@ -143,7 +148,7 @@ async def _start_group(
 
 
 async def _joinable_group(
-    session: AsyncSession, activity: Activity, group_id: uuid.UUID
+    session: AsyncSession, activity: Activity, group_id: uuid.UUID, customer: Customer
 ) -> EnvelopeGroup:
     # Locked: joins of one group queue up, so exactly one of them completes it.
     group = (
@@ -157,6 +162,13 @@ async def _joinable_group(
         raise GroupNotFound(field="group")
     if group.status != "open" or utcnow() >= group.deadline:
         raise GroupClosed(field="group")
+    member = await session.scalar(
+        select(EnvelopeShare.position).where(
+            EnvelopeShare.group_id == group.id, EnvelopeShare.opened_by == customer.id
+        )
+    )
+    if member is not None:
+        raise AlreadyInGroup(field="group")
     return group
 
 

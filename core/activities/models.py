@@ -100,7 +100,7 @@ class Play(UUIDPrimaryKey, CreatedAt, Base):
         ForeignKey("customers.id", ondelete="CASCADE"), index=True
     )
     nonce: Mapped[int] = mapped_column(Integer)
-    client_seed: Mapped[str] = mapped_column(String(64))
+    client_seed: Mapped[str] = mapped_column(String(100))
     table_version: Mapped[int | None] = mapped_column(Integer)
     drawn_prize_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("prizes.id"))
     prize_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("prizes.id"))

@@ -27,7 +27,7 @@ from core.coupons.service import claim_coupon, coupon_view
 from core.customers.models import Customer
 from core.customers.service import find_customer, get_customer
 from core.db import upsert_insert
-from core.errors import ValidationFailed
+from core.errors import ConfettiError, ValidationFailed
 from core.events.service import record_event
 from core.merchants.models import Merchant
 from core.points.service import spend_points
@@ -205,19 +205,17 @@ async def _draw(
     table = await current_table(session, activity.id)
     digest = fairness.roll(activity.server_seed, client_seed, nonce)
     drawn = prizes[fairness.pick(draw_table(table.entries), digest)]
-    granted = drawn
-    if not await _take_prize(session, activity, drawn):
-        # Lost a race for the last unit (or the budget): the consolation prize instead, and
-        # later tries draw from a table without the exhausted prize.
-        granted = next(prize for prize in prizes.values() if prize.consolation)
+    consolation = next(prize for prize in prizes.values() if prize.consolation)
+    granted, reward = drawn, None
+    if await _take_prize(session, activity, drawn):
+        reward = await _try_grant(session, activity, customer, drawn)
+    if reward is None:
+        # The prize ran out (its stock, the budget, or what it grants: a sold-out coupon, an
+        # empty code batch): the consolation prize instead, and later tries draw from a table
+        # without it. The odds stay as published; nobody re-rolls.
+        granted = consolation
+        reward = await _grant(session, activity, customer, consolation)
         await rebuild_table(session, activity)
-    reward = await grant_reward(
-        session,
-        merchant_id=activity.merchant_id,
-        customer=customer,
-        reward=parse_reward(granted.reward),
-        source="activity",
-    )
     cell = None
     if activity.kind == "marquee":
         names = {prize.name: key for key, prize in prizes.items()}
@@ -226,13 +224,39 @@ async def _draw(
     return Outcome(reward, granted, drawn, table.version, cell=cell)
 
 
+async def _grant(
+    session: AsyncSession, activity: Activity, customer: Customer, prize: Prize
+) -> GrantedReward:
+    return await grant_reward(
+        session,
+        merchant_id=activity.merchant_id,
+        customer=customer,
+        reward=parse_reward(prize.reward),
+        source="activity",
+    )
+
+
+async def _try_grant(
+    session: AsyncSession, activity: Activity, customer: Customer, prize: Prize
+) -> GrantedReward | None:
+    """The prize's reward, or None (its own changes undone) if it cannot be granted now."""
+    try:
+        async with session.begin_nested():
+            return await _grant(session, activity, customer, prize)
+    except ConfettiError:
+        return None
+
+
 async def _take_prize(session: AsyncSession, activity: Activity, prize: Prize) -> bool:
     if prize.consolation:
         return True
-    if prize.stock is not None and not await stock.take_stock(session, prize.stock_owner):
+    budgeted = bool(prize.cost) and activity.budget is not None
+    if budgeted and not await stock.take_stock(session, activity.budget_owner, prize.cost):
         return False
-    if prize.cost and activity.budget is not None:
-        return await stock.take_stock(session, activity.budget_owner, prize.cost)
+    if prize.stock is not None and not await stock.take_stock(session, prize.stock_owner):
+        if budgeted:  # the budget was taken for a prize that is gone: give it back
+            await stock.return_stock(session, activity.budget_owner, prize.cost)
+        return False
     return True
 
 
@@ -331,13 +355,6 @@ async def _record(
             merchant_id=activity.merchant_id,
             type="prize.won",
             payload={**payload, "prize_id": str(outcome.prize.id), "cost": outcome.prize.cost},
-        )
-    if outcome.share is not None:
-        await record_event(
-            session,
-            merchant_id=activity.merchant_id,
-            type="envelope.opened",
-            payload={**payload, "share": outcome.share},
         )
     prize = outcome.prize
     return PlayResult(

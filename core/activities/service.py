@@ -145,6 +145,9 @@ async def _draw_problems(
     problems = []
     if not prizes:
         problems.append(("prizes", "at least one prize is needed"))
+    names = [p.name for p in prizes]
+    for name in sorted({n for n in names if names.count(n) > 1}):
+        problems.append(("prizes", f"prize name {name!r} is used twice: names must be unique"))
     consolations = [p for p in prizes if p.consolation]
     if len(consolations) != 1:
         problems.append(("prizes", "exactly one prize must be the consolation prize"))
@@ -337,6 +340,8 @@ async def update_activity(
     session: AsyncSession, merchant_id: uuid.UUID, activity_id: uuid.UUID, patch: ActivityPatch
 ) -> Activity:
     activity = await get_activity(session, merchant_id, activity_id, lock=True)
+    if effective_status(activity, utcnow()) == "ended":
+        raise InvalidStatusChange("An ended activity cannot change: its server seed is public.")
     changes = patch.model_dump(exclude_unset=True)
     for field in ("name", "description", "starts_at", "ends_at", "rules"):
         if field in changes and changes[field] is None:

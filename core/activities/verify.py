@@ -73,6 +73,14 @@ async def fairness_report(session: AsyncSession, activity: Activity) -> Fairness
     )
 
 
+def _reward_label(outcome: dict) -> str:
+    if outcome.get("type") == "points":
+        return f"{outcome['points']} points"
+    if outcome.get("type") == "code":
+        return "a partner code"
+    return "a coupon"
+
+
 def mask_name(name: str) -> str:
     """`Alicia` → `A***a`: enough for a ticker, not enough to identify anyone."""
     name = name.strip()
@@ -96,7 +104,9 @@ async def recent_winners(
     for play, customer, prize in (await session.execute(query)).all():
         if activity.kind in DRAW_KINDS and (prize is None or prize.consolation):
             continue
-        label = prize.name if prize else f"{play.share} points" if play.share else "a coupon"
+        if play.outcome.get("type") == "none":  # e.g. a group envelope not paid (yet)
+            continue
+        label = prize.name if prize else _reward_label(play.outcome)
         who = mask_name(customer.name or customer.external_id or "guest")
         winners.append(Winner(name=who, prize=label, won_at=play.created_at))
         if len(winners) == limit:

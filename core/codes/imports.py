@@ -40,6 +40,8 @@ def read_codes(data: bytes) -> dict[str, str]:
     codes: dict[str, str] = {}
     problems: list[BadRow] = []
     first_line: dict[str, int] = {}
+    # Longer fields than any code are bad rows anyway; the limit keeps csv from refusing them.
+    csv.field_size_limit(max(csv.field_size_limit(), len(text) + 1))
     for line, row in enumerate(csv.reader(io.StringIO(text)), start=1):
         if line == 1 and [cell.strip().lower() for cell in row] == ["code"]:
             continue

@@ -78,7 +78,11 @@ async def _check_generated(
     if not isinstance(data.reward, CouponReward | PointsReward):
         raise ValidationFailed("a generated batch grants a coupon or points", field="reward")
     if isinstance(data.reward, CouponReward):
-        await get_template(session, merchant.id, data.reward.template_id)
+        template = await get_template(session, merchant.id, data.reward.template_id)
+        if template.status != "active" or template.auto_apply:
+            raise ValidationFailed(
+                "the coupon template must be active and not a promotion", field="reward"
+            )
     pattern = data.pattern or DEFAULT_PATTERN
     bits = patterns.entropy_bits(pattern)
     if patterns.slots(pattern) == 0:
@@ -108,11 +112,22 @@ def _check_imported(data: CodeBatchCreate) -> list[str]:
     return []
 
 
+STALLED_ROUNDS = 3
+
+
 async def _generate_codes(session: AsyncSession, batch: CodeBatch, count: int) -> None:
-    # A code may already exist in another batch of the merchant; top up until `count` are in.
-    missing = count
+    # A code may already exist in another batch of the merchant; top up until `count` are in,
+    # unless the merchant's other batches leave too few free codes of this pattern.
+    missing, stalled = count, 0
     while missing:
-        missing -= await _insert_codes(session, batch, patterns.generate(batch.pattern, missing))
+        added = await _insert_codes(session, batch, patterns.generate(batch.pattern, missing))
+        missing -= added
+        stalled = 0 if added else stalled + 1
+        if stalled == STALLED_ROUNDS:
+            raise ValidationFailed(
+                "the pattern has too few free codes left for this merchant: add '#'",
+                field="pattern",
+            )
 
 
 async def _insert_codes(
@@ -161,7 +176,10 @@ async def import_codes(
 ) -> tuple[CodeBatch, int, int]:
     """Import a partner's CSV: every row good or nothing imported; codes already present are
     skipped, so importing a file again imports nothing twice. Returns (batch, new, present)."""
-    batch = await get_batch(session, merchant_id, batch_id)
+    # Locked: concurrent imports into one batch take turns, so each counts only its own rows.
+    batch = await get_owned(
+        session, CodeBatch, merchant_id, batch_id, BatchNotFound(field="batch_id"), lock=True
+    )
     if batch.kind != "imported":
         raise WrongBatchKind("Codes can be imported only into an imported batch.")
     codes = read_codes(data)

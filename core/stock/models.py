@@ -1,6 +1,6 @@
 import uuid
 
-from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, Uuid
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Integer, String, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.models import Base
@@ -18,7 +18,7 @@ class StockBucket(Base):
     merchant_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("merchants.id", ondelete="CASCADE"), index=True
     )
-    remaining: Mapped[int] = mapped_column(Integer)
+    remaining: Mapped[int] = mapped_column(BigInteger)
 
 
 class QuotaUsage(Base):
@@ -33,4 +33,4 @@ class QuotaUsage(Base):
     merchant_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("merchants.id", ondelete="CASCADE"), index=True
     )
-    used: Mapped[int] = mapped_column(Integer)
+    used: Mapped[int] = mapped_column(BigInteger)

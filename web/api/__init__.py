@@ -1,6 +1,15 @@
 from sanic import Blueprint
 
-from web.api import activities, codes, coupons, customers, merchants, points, redemptions
+from web.api import (
+    activities,
+    codes,
+    coupons,
+    customers,
+    merchants,
+    points,
+    redemptions,
+    webhooks_out,
+)
 
 API_PREFIX = "/api/v1"
 
@@ -14,5 +23,6 @@ def api_blueprints() -> Blueprint:
         codes.bp,
         activities.bp,
         points.bp,
+        webhooks_out.bp,
         url_prefix=API_PREFIX,
     )

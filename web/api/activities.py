@@ -25,7 +25,7 @@ from core.customers.service import get_customer
 from web.auth import api_blueprint, current_merchant
 from web.body import parse_body
 from web.openapi_docs import document
-from web.query import page_params
+from web.query import page_params, text_param
 from web.responses import model_response
 
 bp = api_blueprint("activities")
@@ -139,7 +139,7 @@ async def winners(request: Request, activity_id: uuid.UUID) -> HTTPResponse:
     errors=(404,),
 )
 async def collection(request: Request, activity_id: uuid.UUID) -> HTTPResponse:
-    who = request.args.get("customer")
+    who = text_param(request, "customer")
     async with request.app.ctx.db.transaction(write=False) as session:
         activity = await service.get_activity(session, current_merchant(request).id, activity_id)
         items = await service.collection_view(session, activity, who)

@@ -10,7 +10,7 @@ from sanic.response import HTTPResponse
 from core.clock import utcnow
 from core.codes import service
 from core.codes.attempts import check_attempts, record_failure
-from core.codes.errors import CodeNotFound, CodeUsed
+from core.codes.errors import CodeNotFound, CodeNotRedeemable, CodeUsed
 from core.codes.schemas import (
     AssignRequest,
     AssignResult,
@@ -103,7 +103,7 @@ async def redeem(request: Request) -> HTTPResponse:
                 session, merchant.id, customer_id, data.client_ip, limit=limit, now=utcnow()
             )
             result = await service.redeem_code(session, merchant.id, customer, data.code)
-    except (CodeNotFound, CodeUsed):
+    except (CodeNotFound, CodeUsed, CodeNotRedeemable):
         # Counted in a transaction of its own: the failed attempt's own was rolled back.
         async with db.transaction() as session:
             await record_failure(session, merchant.id, customer_id, data.client_ip, now=utcnow())

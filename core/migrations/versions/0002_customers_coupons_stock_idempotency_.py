@@ -91,7 +91,7 @@ def upgrade() -> None:
     sa.Column('holder_id', sa.Uuid(), nullable=False),
     sa.Column('period', sa.String(length=16), nullable=False),
     sa.Column('merchant_id', sa.Uuid(), nullable=False),
-    sa.Column('used', sa.Integer(), nullable=False),
+    sa.Column('used', sa.BigInteger(), nullable=False),
     sa.ForeignKeyConstraint(['merchant_id'], ['merchants.id'], name=op.f('fk_quota_usage_merchant_id_merchants'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('owner_kind', 'owner_id', 'holder_id', 'period', name=op.f('pk_quota_usage'))
     )
@@ -103,7 +103,7 @@ def upgrade() -> None:
     sa.Column('owner_id', sa.Uuid(), nullable=False),
     sa.Column('shard', sa.Integer(), nullable=False),
     sa.Column('merchant_id', sa.Uuid(), nullable=False),
-    sa.Column('remaining', sa.Integer(), nullable=False),
+    sa.Column('remaining', sa.BigInteger(), nullable=False),
     sa.CheckConstraint('remaining >= 0', name=op.f('ck_stock_buckets_remaining_not_negative')),
     sa.ForeignKeyConstraint(['merchant_id'], ['merchants.id'], name=op.f('fk_stock_buckets_merchant_id_merchants'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('owner_kind', 'owner_id', 'shard', name=op.f('pk_stock_buckets'))

@@ -122,7 +122,7 @@ def upgrade() -> None:
     sa.Column('merchant_id', sa.Uuid(), nullable=False),
     sa.Column('customer_id', sa.Uuid(), nullable=False),
     sa.Column('nonce', sa.Integer(), nullable=False),
-    sa.Column('client_seed', sa.String(length=64), nullable=False),
+    sa.Column('client_seed', sa.String(length=100), nullable=False),
     sa.Column('table_version', sa.Integer(), nullable=True),
     sa.Column('drawn_prize_id', sa.Uuid(), nullable=True),
     sa.Column('prize_id', sa.Uuid(), nullable=True),

@@ -1,0 +1,72 @@
+import uuid
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+EVENT_TYPES = (
+    "coupon.claimed",
+    "coupon.redeemed",
+    "coupon.rolled_back",
+    "coupon.expired",
+    "promotion.applied",
+    "points.earned",
+    "points.spent",
+    "points.expired",
+    "points.reversed",
+    "points.adjusted",
+    "code.redeemed",
+    "code.assigned",
+    "activity.viewed",
+    "activity.played",
+    "prize.won",
+    "envelope.opened",
+    "referral.joined",
+)
+EventType = Literal[(*EVENT_TYPES, "*")]  # type: ignore[valid-type]
+
+
+class EndpointCreate(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"url": "https://shop.example/confetti-hooks", "events": ["coupon.redeemed"]}
+            ]
+        },
+    )
+    url: str = Field(min_length=8, max_length=500, pattern=r"^https?://")
+    events: list[EventType] = Field(min_length=1, max_length=len(EVENT_TYPES) + 1)
+
+
+class EndpointOut(BaseModel):
+    id: uuid.UUID
+    url: str
+    events: list[str]
+    secret: str = Field(description="Signs every delivery (X-Confetti-Signature)")
+    active: bool
+    created_at: datetime
+
+
+class EndpointList(BaseModel):
+    items: list[EndpointOut]
+
+
+class DeliveryOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    event_id: uuid.UUID
+    event_type: str
+    status: Literal["pending", "succeeded", "failed"]
+    attempts: int
+    next_attempt_at: datetime
+    last_status_code: int | None
+    last_error: str | None
+    delivered_at: datetime | None
+    created_at: datetime
+
+
+class DeliveryList(BaseModel):
+    items: list[DeliveryOut]
+    next_cursor: str | None
