@@ -5,7 +5,7 @@ import time
 import uuid
 
 import structlog
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from sanic import Request, Sanic
 from sanic.response import HTTPResponse, raw
@@ -31,6 +31,21 @@ class HttpMetrics:
             ["method", "route"],
             registry=self.registry,
         )
+
+        self.outbox_pending = Gauge(
+            "confetti_outbox_pending",
+            "Events committed but not yet published.",
+            registry=self.registry,
+        )
+        self.outbox_oldest = Gauge(
+            "confetti_outbox_oldest_seconds",
+            "Age of the oldest unpublished event: the relay's lag.",
+            registry=self.registry,
+        )
+
+    def observe_outbox(self, pending: int, oldest_seconds: float) -> None:
+        self.outbox_pending.set(pending)
+        self.outbox_oldest.set(oldest_seconds)
 
     def observe(self, method: str, route: str, status: int, seconds: float) -> None:
         self.requests.labels(method, route, str(status)).inc()

@@ -2,11 +2,12 @@
 
 import uuid
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import BaseModel
 from sqlalchemy import event as sa_event
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
@@ -86,3 +87,16 @@ async def claim_event(session: AsyncSession, consumer: str, event_id: uuid.UUID)
 
 def parse_envelope(body: bytes) -> EventEnvelope:
     return EventEnvelope.model_validate_json(body)
+
+
+async def outbox_backlog(session: AsyncSession) -> tuple[int, float]:
+    """Events committed but not yet published: how many, and the oldest one's age in seconds
+    (the relay's lag; it grows when the broker or the relay is down)."""
+    count, oldest = (
+        await session.execute(select(func.count(), func.min(OutboxEntry.created_at)))
+    ).one()
+    if oldest is None:
+        return 0, 0.0
+    if oldest.tzinfo is None:  # SQLite: the aggregate skips the column type's conversion
+        oldest = oldest.replace(tzinfo=UTC)
+    return count, max((utcnow() - oldest).total_seconds(), 0.0)

