@@ -7,6 +7,7 @@ import io
 import pytest
 from click.testing import CliRunner
 
+from core.clock import utcnow
 from core.codes.errors import NoCodesLeft
 from core.codes.service import assign_code
 from core.coupons.codes import ALPHABET
@@ -186,8 +187,11 @@ async def test_expired_batch_refuses_codes(client, db, shop) -> None:
 
 @SQLITE_ONLY
 async def test_wrong_guesses_are_limited_but_never_block_someone_elses_valid_code(
-    client, db, shop
+    client, db, shop, monkeypatch
 ) -> None:
+    # One fixed moment, so the attempts cannot straddle two one-minute windows.
+    moment = utcnow().replace(second=5)
+    monkeypatch.setattr("web.api.codes.utcnow", lambda: moment)
     batch = await generated_batch(client, db, shop)
     valid = (await export(client, shop[1], batch["id"]))[0]["code"]
     guess = {"customer": "alice", "code": "WRONG-GUESS", "client_ip": "203.0.113.7"}
