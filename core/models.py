@@ -63,9 +63,11 @@ def load_all_models() -> type[Base]:
     import core.customers.models
     import core.events.models
     import core.idempotency.models
+    import core.leases.models
     import core.merchants.models
     import core.points.models
     import core.redemptions.models
+    import core.stats.models
     import core.stock.models
     import core.webhooks.models  # noqa: F401
 

@@ -1,8 +1,12 @@
 """Jobs that run on a timer in every worker process; each is safe to run in several at once."""
 
 import asyncio
+import os
+import socket
+import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 import structlog
@@ -13,6 +17,7 @@ from core.clock import utcnow
 from core.coupons.service import expire_coupons
 from core.db import Database
 from core.idempotency.service import purge_expired
+from core.leases.service import take_lease
 from core.merchants.models import Merchant
 from core.points.rules import award_birthdays
 from core.points.service import expire_points
@@ -70,11 +75,23 @@ SCHEDULED_JOBS: tuple[PeriodicJob, ...] = (
 )
 
 
+# Each process's name for itself when it holds a lease.
+PROCESS_ID = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+async def _holds_lease(db: Database, job: PeriodicJob) -> bool:
+    # Held a little longer than the interval, so the holder keeps it while it is alive.
+    duration = timedelta(seconds=max(job.every_seconds * 3, 10))
+    async with db.transaction() as session:
+        return await take_lease(session, job.name, PROCESS_ID, duration)
+
+
 async def run_periodically(db: Database, job: PeriodicJob) -> None:
-    """Run `job` now and every interval until cancelled; a failure waits for the next turn."""
+    """Run `job` now and every interval until cancelled, in whichever worker process holds its
+    lease; a failure waits for the next turn."""
     while True:
         try:
-            done = await job.run(db)
+            done = await job.run(db) if await _holds_lease(db, job) else 0
             if done:
                 log.info("schedule.job.completed", job=job.name, count=done)
         except asyncio.CancelledError:
