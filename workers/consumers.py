@@ -8,9 +8,10 @@ duplicated event finds the record and does nothing.
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
+from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.broker import Broker, Message, Subscription
+from core.broker import Broker, Message, Subscription, Undeliverable
 from core.db import Database
 from core.events.service import EventEnvelope, claim_event, parse_envelope
 
@@ -26,7 +27,11 @@ class Consumer:
 
 async def deliver(db: Database, consumer: Consumer, message: Message) -> bool:
     """Apply one message; False when this consumer had already processed its event."""
-    envelope = parse_envelope(message.body)
+    try:
+        envelope = parse_envelope(message.body)
+    except ValidationError as exc:
+        # Not our schema: no retry will help, so straight to the dead-letter queue.
+        raise Undeliverable(f"not an event: {exc.errors()[0]['msg']}") from None
     async with db.transaction() as session:
         if not await claim_event(session, consumer.name, envelope.id):
             return False

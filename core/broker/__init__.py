@@ -2,11 +2,20 @@
 
 from urllib.parse import urlsplit
 
-from core.broker.base import Broker, BrokerUnavailable, Handler, Message, Subscription
+from core.broker.base import (
+    REASON_HEADER,
+    Broker,
+    BrokerUnavailable,
+    Handler,
+    Message,
+    Subscription,
+    Undeliverable,
+)
 from core.broker.memory import MemoryBroker
 from core.broker.rabbitmq import RabbitBroker
 
 __all__ = [
+    "REASON_HEADER",
     "Broker",
     "BrokerUnavailable",
     "Handler",
@@ -14,6 +23,7 @@ __all__ = [
     "Message",
     "RabbitBroker",
     "Subscription",
+    "Undeliverable",
     "broker_from_url",
 ]
 

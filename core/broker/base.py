@@ -25,6 +25,14 @@ class BrokerUnavailable(Exception):
     """The broker cannot be reached or refused an operation."""
 
 
+class Undeliverable(Exception):
+    """Raised by a handler for a message no retry can help (not our schema): it goes straight
+    to the dead-letter queue, its reason in the `x-confetti-reason` header."""
+
+
+REASON_HEADER = "x-confetti-reason"
+
+
 @dataclass(frozen=True)
 class Message:
     id: str
@@ -82,6 +90,11 @@ class Broker(ABC):
     @abstractmethod
     async def dead_letters(self, queue: str) -> list[Message]:
         """The messages that gave up on `queue`, oldest first (they stay dead-lettered)."""
+
+    @abstractmethod
+    async def replay_dead_letters(self, queue: str, message_id: str | None = None) -> int:
+        """Put dead messages (all, or the one with `message_id`) back on `queue` for another
+        round of deliveries; returns how many."""
 
     @abstractmethod
     async def destroy(self) -> None:

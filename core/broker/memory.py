@@ -13,7 +13,15 @@ from weakref import WeakKeyDictionary
 
 import structlog
 
-from core.broker.base import Broker, BrokerUnavailable, Handler, Message, Subscription
+from core.broker.base import (
+    REASON_HEADER,
+    Broker,
+    BrokerUnavailable,
+    Handler,
+    Message,
+    Subscription,
+    Undeliverable,
+)
 
 log = structlog.get_logger("confetti.broker")
 
@@ -50,9 +58,13 @@ class _Queue:
         for consumer in self.consumers:
             consumer.wake()
 
-    def fail(self, message: Message, max_deliveries: int) -> None:
-        """Nack: back to the end of the queue with one more delivery, or dead after the last."""
-        if message.delivery_count >= max_deliveries:
+    def fail(self, message: Message, max_deliveries: int, reason: str | None = None) -> None:
+        """Nack: back to the end of the queue with one more delivery, or dead after the last
+        (or at once, for an undeliverable message)."""
+        if reason is not None:
+            self.dead.append(replace(message, headers={**message.headers, REASON_HEADER: reason}))
+            log.warning("broker.message.undeliverable", message_id=message.id, reason=reason)
+        elif message.delivery_count >= max_deliveries:
             self.dead.append(message)
             log.warning("broker.message.dead_lettered", message_id=message.id, topic=message.topic)
         else:
@@ -118,6 +130,8 @@ class _MemorySubscription(Subscription):
         except asyncio.CancelledError:
             self._queue.put(message, first=True)  # never acked: back where it came from
             raise
+        except Undeliverable as exc:
+            self._queue.fail(message, self._max_deliveries, reason=str(exc))
         except Exception:
             log.exception("broker.handler.failed", message_id=message.id, topic=message.topic)
             self._queue.fail(message, self._max_deliveries)
@@ -199,6 +213,17 @@ class MemoryBroker(Broker):
     async def dead_letters(self, queue: str) -> list[Message]:
         state = self._connected().get(queue)
         return list(state.dead) if state else []
+
+    async def replay_dead_letters(self, queue: str, message_id: str | None = None) -> int:
+        state = self._connected().get(queue)
+        if state is None:
+            return 0
+        chosen = [m for m in state.dead if message_id is None or m.id == message_id]
+        state.dead = [m for m in state.dead if m not in chosen]
+        for message in chosen:
+            headers = {k: v for k, v in message.headers.items() if k != REASON_HEADER}
+            state.put(replace(message, delivery_count=1, headers=headers))
+        return len(chosen)
 
     async def destroy(self) -> None:
         # Cleared in place: every broker of this namespace sees the queues go, as on RabbitMQ.

@@ -24,6 +24,7 @@ from typing import Any
 import aio_pika
 import structlog
 from aio_pika.abc import (
+    AbstractChannel,
     AbstractExchange,
     AbstractIncomingMessage,
     AbstractQueue,
@@ -34,7 +35,15 @@ from aio_pika.abc import (
 from aio_pika.exceptions import AMQPError, ChannelInvalidStateError, ChannelNotFoundEntity
 from yarl import URL
 
-from core.broker.base import Broker, BrokerUnavailable, Handler, Message, Subscription
+from core.broker.base import (
+    REASON_HEADER,
+    Broker,
+    BrokerUnavailable,
+    Handler,
+    Message,
+    Subscription,
+    Undeliverable,
+)
 
 log = structlog.get_logger("confetti.broker")
 
@@ -111,6 +120,9 @@ class _RabbitSubscription(Subscription):
         message = _received(incoming)
         try:
             await self._handler(message)
+        except Undeliverable as exc:
+            log.warning("broker.message.undeliverable", message_id=message.id, reason=str(exc))
+            settle = self._fail(incoming, message, reason=str(exc))
         except Exception:
             log.exception("broker.handler.failed", message_id=message.id, topic=message.topic)
             settle = self._fail(incoming, message)
@@ -124,13 +136,17 @@ class _RabbitSubscription(Subscription):
             with suppress(*_AMQP_FAILURES):
                 await incoming.nack(requeue=True)
 
-    async def _fail(self, incoming: AbstractIncomingMessage, message: Message) -> None:
+    async def _fail(
+        self, incoming: AbstractIncomingMessage, message: Message, reason: str | None = None
+    ) -> None:
         failures = message.delivery_count
         target = self._queue.name
-        if failures >= self._max_deliveries:
+        headers = {**message.headers, _FAILURES: failures, _TOPIC: message.topic}
+        if reason is not None or failures >= self._max_deliveries:
             target = f"{self._queue.name}.dead"
             log.warning("broker.message.dead_lettered", message_id=message.id, topic=message.topic)
-        headers = {**message.headers, _FAILURES: failures, _TOPIC: message.topic}
+        if reason is not None:
+            headers[REASON_HEADER] = reason
         copy = _outgoing(message.body, message.id, headers)
         await self._channel.default_exchange.publish(copy, routing_key=target)
         await incoming.ack()
@@ -304,6 +320,16 @@ class RabbitBroker(Broker):
                     return []
                 return await _peek(dead)
 
+    async def replay_dead_letters(self, queue: str, message_id: str | None = None) -> int:
+        connection = self._connected().connection
+        with self._unavailable(f"replay the dead letters of {queue!r}"):
+            async with connection.channel(publisher_confirms=True) as channel:
+                try:
+                    dead = await channel.get_queue(f"{self.namespace}.{queue}.dead")
+                except ChannelNotFoundEntity:
+                    return 0
+                return await _move_back(channel, dead, f"{self.namespace}.{queue}", message_id)
+
     async def destroy(self) -> None:
         """Delete the queues and exchange this broker declared, over a new connection if closed."""
         live = self._link is not None and not self._link.connection.is_closed
@@ -330,3 +356,26 @@ async def _peek(queue: AbstractQueue) -> list[Message]:
     if taken:
         await taken[-1].nack(multiple=True, requeue=True)
     return [_received(incoming, dead=True) for incoming in taken]
+
+
+async def _move_back(
+    channel: AbstractChannel, dead: AbstractQueue, target: str, message_id: str | None
+) -> int:
+    """Republish the chosen dead messages to `target` as new (failure count reset), then ack
+    them; the others go back to the dead-letter queue untouched."""
+    taken: list[AbstractIncomingMessage] = []
+    while (incoming := await dead.get(no_ack=False, fail=False)) is not None:
+        taken.append(incoming)
+    moved = 0
+    for incoming in taken:
+        if message_id is not None and incoming.message_id != message_id:
+            await incoming.nack(requeue=True)
+            continue
+        headers = {
+            k: v for k, v in (incoming.headers or {}).items() if k not in (_FAILURES, REASON_HEADER)
+        }
+        copy = _outgoing(incoming.body, incoming.message_id or "", headers)
+        await channel.default_exchange.publish(copy, routing_key=target)
+        await incoming.ack()
+        moved += 1
+    return moved

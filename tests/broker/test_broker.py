@@ -7,12 +7,14 @@ from uuid import uuid4
 import pytest
 
 from core.broker import (
+    REASON_HEADER,
     Broker,
     BrokerUnavailable,
     MemoryBroker,
     Message,
     RabbitBroker,
     Subscription,
+    Undeliverable,
     broker_from_url,
 )
 from tests.fixtures.brokers import MakeBroker
@@ -329,3 +331,50 @@ async def test_rabbit_connect_to_unreachable_url_fails_fast_without_the_password
     assert "127.0.0.1:1" in str(caught.value)
     assert "hunter2" not in str(caught.value)
     assert caught.value.__cause__ is None
+
+
+async def test_undeliverable_message_is_dead_at_once_with_its_reason(broker: Broker) -> None:
+    attempts: list[Message] = []
+
+    async def refuse(message: Message) -> None:
+        attempts.append(message)
+        raise Undeliverable("not an event: bad json")
+
+    await broker.subscribe("strict", ["coupon.*"], refuse, max_deliveries=5)
+    await broker.publish("coupon.claimed", b"{oops", message_id="m-poison")
+
+    async def dead_lettered() -> list[Message]:
+        return await broker.dead_letters("strict")
+
+    await wait_until(dead_lettered)
+    [dead] = await broker.dead_letters("strict")
+    assert dead.id == "m-poison"
+    assert dead.headers[REASON_HEADER] == "not an event: bad json"
+    assert len(attempts) == 1
+
+
+async def test_replayed_dead_letters_are_delivered_again_as_new(broker: Broker) -> None:
+    failing = True
+    inbox = Inbox()
+
+    async def flaky(message: Message) -> None:
+        if failing:
+            raise RuntimeError("downstream is down")
+        await inbox(message)
+
+    await broker.subscribe("replayable", ["coupon.*"], flaky, max_deliveries=1)
+    for message_id in ("m-1", "m-2"):
+        await broker.publish("coupon.claimed", b"{}", message_id=message_id)
+
+    async def both_dead() -> bool:
+        return len(await broker.dead_letters("replayable")) == 2
+
+    await wait_until(both_dead)
+    failing = False
+    assert await broker.replay_dead_letters("replayable", "m-2") == 1
+    await wait_until(lambda: inbox.messages)
+    assert [(m.id, m.delivery_count) for m in inbox.messages] == [("m-2", 1)]
+    assert [m.id for m in await broker.dead_letters("replayable")] == ["m-1"]
+    assert await broker.replay_dead_letters("replayable") == 1
+    await wait_until(lambda: len(inbox.messages) == 2)
+    assert await broker.dead_letters("replayable") == []

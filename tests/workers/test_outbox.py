@@ -179,3 +179,21 @@ async def test_racing_deliveries_of_one_event_take_effect_once(db, merchant) -> 
     outcomes = await asyncio.gather(*(deliver(db, recorder.consumer, message) for _ in range(12)))
     assert outcomes.count(True) == 1
     assert recorder.seen == [event_id]
+
+
+async def test_malformed_message_goes_to_dead_letters_without_retries(db, broker) -> None:
+    recorder = Recorder()
+
+    async def handler(message) -> None:
+        await deliver(db, recorder.consumer, message)
+
+    await broker.subscribe(recorder.consumer.name, recorder.consumer.topics, handler)
+    await broker.publish("test.happened", b'{"not": "an event"}', message_id="junk-1")
+
+    async def dead() -> list:
+        return await broker.dead_letters(recorder.consumer.name)
+
+    await wait_until(dead)
+    [message] = await broker.dead_letters(recorder.consumer.name)
+    assert message.headers["x-confetti-reason"].startswith("not an event")
+    assert recorder.seen == []
