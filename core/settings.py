@@ -40,6 +40,7 @@ class Settings(BaseSettings):
     relay_interval_seconds: Annotated[float, Field(gt=0, le=60)] = 0.5
     relay_batch_size: Annotated[int, Field(ge=1, le=10_000)] = 200
     max_deliveries: Annotated[int, Field(ge=1, le=100)] = 5
+    retry_delay_seconds: Annotated[float, Field(ge=0, le=300)] = 1.0
     code_attempts_per_minute: Annotated[int, Field(ge=1, le=10_000)] = 10
     webhook_timeout_seconds: Annotated[float, Field(gt=0, le=60)] = 5
     # Off in production: a merchant's webhook URL must not reach into Confetti's own network.

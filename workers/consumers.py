@@ -45,7 +45,12 @@ async def declare_queues(broker: Broker, consumers: Sequence[Consumer]) -> None:
 
 
 async def subscribe_all(
-    db: Database, broker: Broker, consumers: Sequence[Consumer], *, max_deliveries: int
+    db: Database,
+    broker: Broker,
+    consumers: Sequence[Consumer],
+    *,
+    max_deliveries: int,
+    retry_delay: float,
 ) -> list[Subscription]:
     subscriptions = []
     for consumer in consumers:
@@ -55,7 +60,11 @@ async def subscribe_all(
 
         subscriptions.append(
             await broker.subscribe(
-                consumer.name, consumer.topics, handle, max_deliveries=max_deliveries
+                consumer.name,
+                consumer.topics,
+                handle,
+                max_deliveries=max_deliveries,
+                retry_delay=retry_delay,
             )
         )
     return subscriptions

@@ -44,7 +44,11 @@ class WorkerRuntime:
         # Queues exist before the first publish, so no event is dropped for want of a queue.
         await declare_queues(self.broker, self.consumers)
         self._subscriptions = await subscribe_all(
-            self.db, self.broker, self.consumers, max_deliveries=self.settings.max_deliveries
+            self.db,
+            self.broker,
+            self.consumers,
+            max_deliveries=self.settings.max_deliveries,
+            retry_delay=self.settings.retry_delay_seconds,
         )
         self._tasks = [asyncio.create_task(self.relay.run(), name="outbox-relay")]
         self._tasks += [

@@ -8,9 +8,11 @@ aio-pika), so the same consumer code runs in the embedded default and in product
   word, `#` is zero or more words). A message published before any queue matches it is dropped:
   declare queues before publishing (the worker runtime declares every consumer's queue first).
 - A handler that returns acks its message; one that raises sends it to the back of its queue
-  with its failure count raised. After `max_deliveries` failed deliveries (a subscription
-  setting) the message moves to the queue's dead-letter queue, where its `delivery_count` equals
-  `max_deliveries`. Header keys starting with `x-confetti-` are the broker's own.
+  with its failure count raised, after `retry_delay * 2^(failures - 1)` seconds (at most
+  `MAX_RETRY_DELAY`) when the subscription sets a retry delay. After `max_deliveries` failed
+  deliveries (a subscription setting) the message moves to the queue's dead-letter queue, where
+  its `delivery_count` equals `max_deliveries`. Header keys starting with `x-confetti-` are the
+  broker's own.
 - Stopping a subscription, or closing the broker, lets in-flight handlers finish; messages not yet
   acked stay in (or go back to) their queue for the next consumer.
 - Delivery is at least once: consumers must be idempotent by `Message.id`.
@@ -31,6 +33,12 @@ class Undeliverable(Exception):
 
 
 REASON_HEADER = "x-confetti-reason"
+MAX_RETRY_DELAY = 300.0
+
+
+def retry_delay_for(base: float, failures: int) -> float:
+    """Exponential backoff: base, 2 * base, 4 * base, ... at most MAX_RETRY_DELAY."""
+    return min(base * 2 ** (failures - 1), MAX_RETRY_DELAY) if base > 0 else 0.0
 
 
 @dataclass(frozen=True)
@@ -84,6 +92,7 @@ class Broker(ABC):
         *,
         max_deliveries: int = 5,
         prefetch: int = 16,
+        retry_delay: float = 0.0,
     ) -> Subscription:
         """Declare the queue as `declare_queue` does, then hand each message to `handler`."""
 

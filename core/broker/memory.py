@@ -21,6 +21,7 @@ from core.broker.base import (
     Message,
     Subscription,
     Undeliverable,
+    retry_delay_for,
 )
 
 log = structlog.get_logger("confetti.broker")
@@ -58,7 +59,13 @@ class _Queue:
         for consumer in self.consumers:
             consumer.wake()
 
-    def fail(self, message: Message, max_deliveries: int, reason: str | None = None) -> None:
+    def fail(
+        self,
+        message: Message,
+        max_deliveries: int,
+        reason: str | None = None,
+        retry_delay: float = 0.0,
+    ) -> None:
         """Nack: back to the end of the queue with one more delivery, or dead after the last
         (or at once, for an undeliverable message)."""
         if reason is not None:
@@ -68,7 +75,12 @@ class _Queue:
             self.dead.append(message)
             log.warning("broker.message.dead_lettered", message_id=message.id, topic=message.topic)
         else:
-            self.put(replace(message, delivery_count=message.delivery_count + 1))
+            again = replace(message, delivery_count=message.delivery_count + 1)
+            delay = retry_delay_for(retry_delay, message.delivery_count)
+            if delay:
+                asyncio.get_running_loop().call_later(delay, self.put, again)
+            else:
+                self.put(again)
 
 
 # Keyed by loop too: the state belongs to one event loop (tests run one loop each), and a loop
@@ -90,12 +102,14 @@ class _MemorySubscription(Subscription):
         *,
         max_deliveries: int,
         prefetch: int,
+        retry_delay: float,
         on_stopped: Callable[["_MemorySubscription"], None],
     ) -> None:
         self._queue = queue
         self._handler = handler
         self._max_deliveries = max_deliveries
         self._prefetch = prefetch
+        self._retry_delay = retry_delay
         self._on_stopped = on_stopped
         self._in_flight: set[asyncio.Task[None]] = set()
         self._wakeup = asyncio.Event()
@@ -134,7 +148,7 @@ class _MemorySubscription(Subscription):
             self._queue.fail(message, self._max_deliveries, reason=str(exc))
         except Exception:
             log.exception("broker.handler.failed", message_id=message.id, topic=message.topic)
-            self._queue.fail(message, self._max_deliveries)
+            self._queue.fail(message, self._max_deliveries, retry_delay=self._retry_delay)
 
     async def stop(self) -> None:
         self._stopping = True
@@ -197,6 +211,7 @@ class MemoryBroker(Broker):
         *,
         max_deliveries: int = 5,
         prefetch: int = 16,
+        retry_delay: float = 0.0,
     ) -> Subscription:
         if prefetch < 1 or max_deliveries < 1:
             raise ValueError("prefetch and max_deliveries must be at least 1")
@@ -205,6 +220,7 @@ class MemoryBroker(Broker):
             handler,
             max_deliveries=max_deliveries,
             prefetch=prefetch,
+            retry_delay=retry_delay,
             on_stopped=self._subscriptions.discard,
         )
         self._subscriptions.add(subscription)

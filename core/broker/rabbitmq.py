@@ -43,6 +43,7 @@ from core.broker.base import (
     Message,
     Subscription,
     Undeliverable,
+    retry_delay_for,
 )
 
 log = structlog.get_logger("confetti.broker")
@@ -91,12 +92,14 @@ class _RabbitSubscription(Subscription):
         handler: Handler,
         *,
         max_deliveries: int,
+        retry_delay: float,
         on_stopped: Callable[["_RabbitSubscription"], None],
     ) -> None:
         self._channel = channel
         self._queue = queue
         self._handler = handler
         self._max_deliveries = max_deliveries
+        self._retry_delay = retry_delay
         self._on_stopped = on_stopped
         self._in_flight: set[asyncio.Task[None]] = set()
         self._consumer_tag: ConsumerTag | None = None
@@ -148,6 +151,13 @@ class _RabbitSubscription(Subscription):
         if reason is not None:
             headers[REASON_HEADER] = reason
         copy = _outgoing(message.body, message.id, headers)
+        delay = retry_delay_for(self._retry_delay, failures)
+        if target == self._queue.name and delay:
+            # Parked in the retry queue until its TTL runs out; RabbitMQ then dead-letters it
+            # back to this queue. (TTLs expire at the queue's head: a later, shorter wait can
+            # sit behind an earlier, longer one, never before it.)
+            copy.expiration = delay
+            target = f"{self._queue.name}.retry"
         await self._channel.default_exchange.publish(copy, routing_key=target)
         await incoming.ack()
 
@@ -259,10 +269,16 @@ class RabbitBroker(Broker):
     ) -> AbstractQueue:
         name = f"{self.namespace}.{queue}"
         await channel.declare_queue(f"{name}.dead", durable=True, arguments=_QUEUE_ARGUMENTS)
+        retry_arguments = {
+            **_QUEUE_ARGUMENTS,
+            "x-dead-letter-exchange": "",
+            "x-dead-letter-routing-key": name,
+        }
+        await channel.declare_queue(f"{name}.retry", durable=True, arguments=retry_arguments)
         declared = await channel.declare_queue(name, durable=True, arguments=_QUEUE_ARGUMENTS)
         for topic in topics:
             await declared.bind(self._exchange_name, routing_key=topic)
-        self._declared.update({name, f"{name}.dead"})
+        self._declared.update({name, f"{name}.dead", f"{name}.retry"})
         return declared
 
     async def declare_queue(self, queue: str, topics: Sequence[str]) -> None:
@@ -291,6 +307,7 @@ class RabbitBroker(Broker):
         *,
         max_deliveries: int = 5,
         prefetch: int = 16,
+        retry_delay: float = 0.0,
     ) -> Subscription:
         if prefetch < 1 or max_deliveries < 1:
             raise ValueError("prefetch and max_deliveries must be at least 1")
@@ -304,6 +321,7 @@ class RabbitBroker(Broker):
                 await self._declare(channel, queue, topics),
                 handler,
                 max_deliveries=max_deliveries,
+                retry_delay=retry_delay,
                 on_stopped=self._subscriptions.discard,
             )
             await subscription.start()

@@ -378,3 +378,22 @@ async def test_replayed_dead_letters_are_delivered_again_as_new(broker: Broker) 
     assert await broker.replay_dead_letters("replayable") == 1
     await wait_until(lambda: len(inbox.messages) == 2)
     assert await broker.dead_letters("replayable") == []
+
+
+async def test_a_failed_message_waits_its_backoff_before_the_next_delivery(
+    broker: Broker,
+) -> None:
+    loop = asyncio.get_running_loop()
+    seen: list[tuple[int, float]] = []
+
+    async def fail_once(message: Message) -> None:
+        seen.append((message.delivery_count, loop.time()))
+        if message.delivery_count == 1:
+            raise RuntimeError("not yet")
+
+    await broker.subscribe("patient", ["coupon.*"], fail_once, retry_delay=0.3)
+    await broker.publish("coupon.claimed", b"{}", message_id="m-1")
+    await wait_until(lambda: len(seen) == 2)
+    (first, at_first), (second, at_second) = seen
+    assert (first, second) == (1, 2)
+    assert at_second - at_first >= 0.25  # the backoff was waited, not skipped
