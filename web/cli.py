@@ -4,6 +4,7 @@ import asyncio
 import signal
 import sys
 import uuid
+from contextlib import suppress
 from functools import partial
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from sanic.worker.loader import AppLoader
 
 from core.activities.models import Activity
 from core.activities.verify import FairnessReport, fairness_report
-from core.broker import REASON_HEADER, BrokerUnavailable, broker_from_url
+from core.broker import REASON_HEADER, Broker, BrokerUnavailable, broker_from_url
 from core.codes.models import CodeBatch
 from core.codes.service import import_codes
 from core.db import Database
@@ -122,11 +123,7 @@ def serve(host: str | None, port: int | None, web_only: bool) -> None:
 def worker() -> None:
     """Run the outbox relay and the consumers only (production: several at once)."""
     settings = _settings()
-    try:
-        asyncio.run(_run_worker(settings))
-    except BrokerUnavailable as exc:
-        click.echo(f"confetti: broker unavailable: {exc}", err=True)
-        sys.exit(1)
+    asyncio.run(_run_worker(settings))
 
 
 async def _run_worker(settings: Settings) -> None:
@@ -138,7 +135,9 @@ async def _run_worker(settings: Settings) -> None:
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
-    await broker.connect()
+    if not await _connect_until_stopped(broker, stop):
+        await db.dispose()
+        return
     runtime = WorkerRuntime(settings, db, broker)
     try:
         await runtime.start()
@@ -148,6 +147,22 @@ async def _run_worker(settings: Settings) -> None:
         await runtime.stop()
         await broker.close()
         await db.dispose()
+
+
+async def _connect_until_stopped(broker: Broker, stop: asyncio.Event) -> bool:
+    """Wait for the broker however long it is down (events wait safely in the outbox);
+    False if told to stop first. Once connected, the connection reconnects by itself."""
+    wait = 1.0
+    while not stop.is_set():
+        try:
+            await broker.connect()
+            return True
+        except BrokerUnavailable as exc:
+            log.warning("worker.broker.unavailable", error=str(exc), retry_in=wait)
+        with suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=wait)
+        wait = min(wait * 2, 30.0)
+    return False
 
 
 @main.group()
