@@ -9,6 +9,7 @@ from sanic.response import HTTPResponse
 from core.events.service import outbox_backlog
 from web.openapi_docs import document
 from web.responses import model_response
+from workers.registry import CONSUMERS
 
 CHECK_TIMEOUT_SECONDS = 3.0
 
@@ -25,6 +26,9 @@ class Health(BaseModel):
     database: str
     broker: str
     outbox: OutboxHealth | None = Field(description="null when the database is down")
+    queues: dict[str, int] | None = Field(
+        description="Messages waiting per consumer queue; null when the broker is down"
+    )
 
 
 async def _check(probe: asyncio.Future | object) -> str:
@@ -47,8 +51,13 @@ async def healthz(request: Request) -> HTTPResponse:
     broker = await _check(request.app.ctx.broker.ping())
     healthy = database == "ok" and broker == "ok"
     outbox = await _outbox(request) if database == "ok" else None
+    queues = await _queue_depths(request) if broker == "ok" else None
     health = Health(
-        status="ok" if healthy else "unavailable", database=database, broker=broker, outbox=outbox
+        status="ok" if healthy else "unavailable",
+        database=database,
+        broker=broker,
+        outbox=outbox,
+        queues=queues,
     )
     return model_response(health, status=200 if healthy else 503)
 
@@ -64,10 +73,22 @@ async def _outbox(request: Request) -> OutboxHealth | None:
     return OutboxHealth(pending=pending, oldest_seconds=round(oldest, 3))
 
 
+async def _queue_depths(request: Request) -> dict[str, int] | None:
+    broker = request.app.ctx.broker
+    try:
+        async with asyncio.timeout(CHECK_TIMEOUT_SECONDS):
+            return {c.name: await broker.queue_depth(c.name) for c in CONSUMERS}
+    except Exception:
+        return None
+
+
 @bp.get("/metrics")
 async def metrics(request: Request) -> HTTPResponse:
     """Prometheus metrics of this process, in the text exposition format."""
     outbox = await _outbox(request)
     if outbox is not None:
         request.app.ctx.metrics.observe_outbox(outbox.pending, outbox.oldest_seconds)
+    queues = await _queue_depths(request)
+    for queue, depth in (queues or {}).items():
+        request.app.ctx.metrics.queue_depth.labels(queue).set(depth)
     return request.app.ctx.metrics.render()

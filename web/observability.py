@@ -43,6 +43,13 @@ class HttpMetrics:
             registry=self.registry,
         )
 
+        self.queue_depth = Gauge(
+            "confetti_queue_depth",
+            "Messages waiting in each consumer's queue.",
+            ["queue"],
+            registry=self.registry,
+        )
+
     def observe_outbox(self, pending: int, oldest_seconds: float) -> None:
         self.outbox_pending.set(pending)
         self.outbox_oldest.set(oldest_seconds)

@@ -101,6 +101,10 @@ class Broker(ABC):
         """The messages that gave up on `queue`, oldest first (they stay dead-lettered)."""
 
     @abstractmethod
+    async def queue_depth(self, queue: str) -> int:
+        """Messages waiting in `queue` (not counting those being handled); 0 if undeclared."""
+
+    @abstractmethod
     async def replay_dead_letters(self, queue: str, message_id: str | None = None) -> int:
         """Put dead messages (all, or the one with `message_id`) back on `queue` for another
         round of deliveries; returns how many."""

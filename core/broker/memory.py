@@ -230,6 +230,10 @@ class MemoryBroker(Broker):
         state = self._connected().get(queue)
         return list(state.dead) if state else []
 
+    async def queue_depth(self, queue: str) -> int:
+        state = self._connected().get(queue)
+        return len(state.ready) if state else 0
+
     async def replay_dead_letters(self, queue: str, message_id: str | None = None) -> int:
         state = self._connected().get(queue)
         if state is None:

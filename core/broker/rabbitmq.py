@@ -338,6 +338,16 @@ class RabbitBroker(Broker):
                     return []
                 return await _peek(dead)
 
+    async def queue_depth(self, queue: str) -> int:
+        connection = self._connected().connection
+        with self._unavailable(f"count the messages of {queue!r}"):
+            async with connection.channel(publisher_confirms=False) as channel:
+                try:
+                    declared = await channel.get_queue(f"{self.namespace}.{queue}")
+                except ChannelNotFoundEntity:
+                    return 0
+                return declared.declaration_result.message_count or 0
+
     async def replay_dead_letters(self, queue: str, message_id: str | None = None) -> int:
         connection = self._connected().connection
         with self._unavailable(f"replay the dead letters of {queue!r}"):

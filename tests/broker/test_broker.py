@@ -397,3 +397,15 @@ async def test_a_failed_message_waits_its_backoff_before_the_next_delivery(
     (first, at_first), (second, at_second) = seen
     assert (first, second) == (1, 2)
     assert at_second - at_first >= 0.25  # the backoff was waited, not skipped
+
+
+async def test_queue_depth_counts_waiting_messages(broker: Broker) -> None:
+    assert await broker.queue_depth("waiting") == 0
+    await broker.declare_queue("waiting", ["coupon.*"])
+    for n in range(3):
+        await broker.publish("coupon.claimed", b"{}", message_id=f"m-{n}")
+
+    async def three_waiting() -> bool:
+        return await broker.queue_depth("waiting") == 3
+
+    await wait_until(three_waiting)

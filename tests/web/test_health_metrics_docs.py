@@ -16,6 +16,7 @@ async def test_healthz_is_ok_when_database_and_broker_answer(client) -> None:
         "broker": "ok",
     }
     assert response.json["outbox"] == {"pending": 0, "oldest_seconds": 0.0}
+    assert response.json["queues"] == {"webhooks": 0, "statistics": 0}
 
 
 async def test_healthz_is_503_when_the_database_is_down(settings, memory_broker, tmp_path) -> None:
@@ -52,6 +53,7 @@ async def test_metrics_count_requests_by_route_pattern(client, db) -> None:
     assert 'route="unmatched",status="404"' in text
     assert "confetti_http_request_duration_seconds_bucket" in text
     assert "confetti_outbox_pending 1.0" in text  # merchant.created, not relayed in this test
+    assert 'confetti_queue_depth{queue="statistics"} 0.0' in text
 
 
 async def test_request_id_is_echoed_or_generated(client) -> None:
