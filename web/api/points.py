@@ -2,6 +2,7 @@
 ledgers, spending and adjusting (idempotent), and the rewards catalogue."""
 
 import uuid
+from functools import partial
 
 from pydantic import BaseModel
 from sanic import Request
@@ -118,17 +119,12 @@ async def customer_points(request: Request, external_id: str) -> HTTPResponse:
     return model_response(view)
 
 
-@bp.post(f"{CUSTOMER_POINTS}/spend")
-@document(
-    summary="Spend points (oldest-expiring first). Needs an Idempotency-Key header",
-    ok=(201, MovementOut),
-    body=SpendRequest,
-    errors=(400, 404, 409),
-)
-async def spend(request: Request, external_id: str) -> HTTPResponse:
-    async def work(session: AsyncSession, merchant: Merchant, data: SpendRequest) -> BaseModel:
+def _movement(change):
+    """The work of a points endpoint that moves one customer's balance (spend, adjust)."""
+
+    async def work(session: AsyncSession, merchant: Merchant, data, external_id: str) -> BaseModel:
         customer = await get_customer(session, merchant.id, external_id)
-        entry = await service.spend_points(
+        entry = await change(
             session,
             merchant_id=merchant.id,
             customer_id=customer.id,
@@ -137,7 +133,24 @@ async def spend(request: Request, external_id: str) -> HTTPResponse:
         )
         return await service.movement_view(session, entry)
 
-    return await once_per_key(request, "points.spend", SpendRequest, work)
+    return work
+
+
+_spend = _movement(service.spend_points)
+_adjust = _movement(service.adjust_points)
+
+
+@bp.post(f"{CUSTOMER_POINTS}/spend")
+@document(
+    summary="Spend points (oldest-expiring first). Needs an Idempotency-Key header",
+    ok=(201, MovementOut),
+    body=SpendRequest,
+    errors=(400, 404, 409),
+)
+async def spend(request: Request, external_id: str) -> HTTPResponse:
+    return await once_per_key(
+        request, "points.spend", SpendRequest, partial(_spend, external_id=external_id)
+    )
 
 
 @bp.post(f"{CUSTOMER_POINTS}/adjust")
@@ -148,18 +161,9 @@ async def spend(request: Request, external_id: str) -> HTTPResponse:
     errors=(400, 404, 409),
 )
 async def adjust(request: Request, external_id: str) -> HTTPResponse:
-    async def work(session: AsyncSession, merchant: Merchant, data: AdjustRequest) -> BaseModel:
-        customer = await get_customer(session, merchant.id, external_id)
-        entry = await service.adjust_points(
-            session,
-            merchant_id=merchant.id,
-            customer_id=customer.id,
-            points=data.points,
-            reason=data.reason,
-        )
-        return await service.movement_view(session, entry)
-
-    return await once_per_key(request, "points.adjust", AdjustRequest, work)
+    return await once_per_key(
+        request, "points.adjust", AdjustRequest, partial(_adjust, external_id=external_id)
+    )
 
 
 @bp.post("/points/catalogue")

@@ -4,7 +4,9 @@ import uuid
 
 from sanic import Request
 from sanic.response import HTTPResponse
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.merchants.models import Merchant
 from core.redemptions import service
 from core.redemptions.schemas import QuoteOut, RedemptionOut, RedemptionRequest
 from web.auth import api_blueprint, current_merchant
@@ -39,7 +41,9 @@ async def validate(request: Request) -> HTTPResponse:
     errors=(400, 404, 409),
 )
 async def redeem(request: Request) -> HTTPResponse:
-    async def work(session, merchant, data: RedemptionRequest) -> RedemptionOut:
+    async def work(
+        session: AsyncSession, merchant: Merchant, data: RedemptionRequest
+    ) -> RedemptionOut:
         return await service.redeem(session, merchant, data)
 
     return await once_per_key(request, "redemptions.create", RedemptionRequest, work)
