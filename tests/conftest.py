@@ -3,4 +3,5 @@ pytest_plugins = [
     "tests.fixtures.databases",
     "tests.fixtures.brokers",
     "tests.fixtures.processes",
+    "tests.fakes.fixtures",
 ]

@@ -10,12 +10,14 @@ from sanic.response import HTTPResponse, json
 from sanic_ext import Extend, openapi
 from sanic_ext.extensions.openapi.builders import SpecificationBuilder
 
+from bots.channels import ChatChannels
 from core.broker import Broker, broker_from_url
 from core.db import Database
 from core.settings import Settings
-from web import console, health, observability, share, webhooks
+from web import console, health, observability, qr, share, webchat, webhooks
 from web.api import API_PREFIX, api_blueprints
 from web.errors import JSONErrorHandler
+from web.webhooks import telegram as telegram_webhooks
 from workers.runtime import WorkerRuntime
 
 DOCS_PREFIX = f"{API_PREFIX}/docs"
@@ -43,12 +45,15 @@ def create_app(
     app.ctx.broker = broker or broker_from_url(
         settings.broker_url, namespace=settings.broker_namespace
     )
+    app.ctx.channels = ChatChannels(settings)
     app.ctx.metrics = observability.HttpMetrics()
     observability.install(app, app.ctx.metrics)
     _limit_body_size(app, settings.max_body_bytes)
     _add_docs(app)
     app.blueprint(api_blueprints())
-    app.blueprint([health.bp, webhooks.bp, console.bp, share.bp])
+    app.blueprint(
+        [health.bp, webhooks.bp, telegram_webhooks.bp, console.bp, share.bp, webchat.bp, qr.bp]
+    )
     _manage_resources(app, owns_db=db is None, owns_broker=broker is None, run_workers=run_workers)
     return app
 
@@ -104,13 +109,16 @@ def _manage_resources(app: Sanic, *, owns_db: bool, owns_broker: bool, run_worke
         if owns_broker:
             await app.ctx.broker.connect()
         if run_workers:
-            app.ctx.workers = WorkerRuntime(app.ctx.settings, app.ctx.db, app.ctx.broker)
+            app.ctx.workers = WorkerRuntime(
+                app.ctx.settings, app.ctx.db, app.ctx.broker, channels=app.ctx.channels
+            )
             await app.ctx.workers.start()
 
     @app.after_server_stop
     async def _close(app: Sanic) -> None:
         if run_workers:
             await app.ctx.workers.stop()
+        await app.ctx.channels.close()
         if owns_broker:
             await app.ctx.broker.close()
         if owns_db:

@@ -127,6 +127,7 @@ def worker() -> None:
 
 
 async def _run_worker(settings: Settings) -> None:
+    from bots.channels import ChatChannels
     from workers.runtime import WorkerRuntime
 
     db = Database(settings)
@@ -138,13 +139,15 @@ async def _run_worker(settings: Settings) -> None:
     if not await _connect_until_stopped(broker, stop):
         await db.dispose()
         return
-    runtime = WorkerRuntime(settings, db, broker)
+    channels = ChatChannels(settings)
+    runtime = WorkerRuntime(settings, db, broker, channels=channels)
     try:
         await runtime.start()
         await stop.wait()
         log.info("worker.stopping")
     finally:
         await runtime.stop()
+        await channels.close()
         await broker.close()
         await db.dispose()
 
@@ -271,9 +274,9 @@ def dlq() -> None:
 
 
 def _queues(name: str | None) -> list[str]:
-    from workers.registry import CONSUMERS
+    from workers.registry import QUEUE_NAMES
 
-    names = [consumer.name for consumer in CONSUMERS]
+    names = list(QUEUE_NAMES)
     if name is not None and name not in names:
         raise click.BadParameter(f"one of: {', '.join(names)}", param_hint="--queue")
     return [name] if name else names

@@ -9,7 +9,7 @@ from sanic.response import HTTPResponse
 from core.events.service import outbox_backlog
 from web.openapi_docs import document
 from web.responses import model_response
-from workers.registry import CONSUMERS
+from workers.registry import QUEUE_NAMES
 
 CHECK_TIMEOUT_SECONDS = 3.0
 
@@ -77,7 +77,7 @@ async def _queue_depths(request: Request) -> dict[str, int] | None:
     broker = request.app.ctx.broker
     try:
         async with asyncio.timeout(CHECK_TIMEOUT_SECONDS):
-            return {c.name: await broker.queue_depth(c.name) for c in CONSUMERS}
+            return {name: await broker.queue_depth(name) for name in QUEUE_NAMES}
     except Exception:
         return None
 

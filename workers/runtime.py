@@ -6,13 +6,15 @@ from contextlib import suppress
 
 import structlog
 
+from bots.channels import ChatChannels
 from core.broker import Broker, Subscription
 from core.db import Database
 from core.settings import Settings
+from workers.chat_sender import ChatSender
 from workers.consumers import Consumer, declare_queues, subscribe_all
-from workers.registry import CONSUMERS
+from workers.registry import all_consumers
 from workers.relay import OutboxRelay
-from workers.schedules import SCHEDULED_JOBS, PeriodicJob, run_periodically
+from workers.schedules import PROCESS_ID, SCHEDULED_JOBS, PeriodicJob, run_periodically
 
 log = structlog.get_logger("confetti.worker")
 
@@ -23,13 +25,21 @@ class WorkerRuntime:
         settings: Settings,
         db: Database,
         broker: Broker,
-        consumers: Sequence[Consumer] = CONSUMERS,
+        consumers: Sequence[Consumer] | None = None,
         jobs: Sequence[PeriodicJob] = SCHEDULED_JOBS,
+        channels: ChatChannels | None = None,
     ) -> None:
+        """Without `consumers`, every registered one; with `channels`, also the chat consumers
+        and the chat sender."""
         self.settings = settings
         self.db = db
         self.broker = broker
-        self.consumers = consumers
+        self.consumers = consumers if consumers is not None else all_consumers(channels)
+        self.chat_sender = (
+            ChatSender(db, channels.sealer, channels.senders, holder=PROCESS_ID)
+            if channels is not None
+            else None
+        )
         self.relay = OutboxRelay(
             db,
             broker,
@@ -54,6 +64,8 @@ class WorkerRuntime:
         self._tasks += [
             asyncio.create_task(run_periodically(self.db, job), name=job.name) for job in self.jobs
         ]
+        if self.chat_sender is not None:
+            self._tasks.append(asyncio.create_task(self.chat_sender.run(), name="chat-sender"))
         log.info("worker.started", consumers=[c.name for c in self.consumers])
 
     async def stop(self) -> None:

@@ -21,6 +21,7 @@ from core.leases.service import take_lease
 from core.merchants.models import Merchant
 from core.points.rules import award_birthdays
 from core.points.service import expire_points
+from workers.jobs import run_due_jobs
 from workers.webhooks import send_due_webhooks
 
 log = structlog.get_logger("confetti.schedules")
@@ -65,6 +66,10 @@ async def _award_birthdays(db: Database) -> int:
     return credited
 
 
+async def _run_jobs(db: Database) -> int:
+    return await run_due_jobs(db, holder=PROCESS_ID)
+
+
 SCHEDULED_JOBS: tuple[PeriodicJob, ...] = (
     PeriodicJob("coupons.expire", 60, _expire_coupons),
     PeriodicJob("envelope_groups.expire", 60, _expire_envelope_groups),
@@ -72,6 +77,7 @@ SCHEDULED_JOBS: tuple[PeriodicJob, ...] = (
     PeriodicJob("points.expire", 300, _expire_points),
     PeriodicJob("points.birthdays", 3600, _award_birthdays),
     PeriodicJob("webhooks.send", 2, send_due_webhooks),
+    PeriodicJob("jobs.run", 1, _run_jobs),
 )
 
 

@@ -58,7 +58,12 @@ class Try:
 
 
 async def play(
-    session: AsyncSession, merchant: Merchant, activity_id: uuid.UUID, request: PlayRequest
+    session: AsyncSession,
+    merchant: Merchant,
+    activity_id: uuid.UUID,
+    request: PlayRequest,
+    *,
+    channel: str = "api",
 ) -> PlayResult:
     activity = await get_activity(session, merchant.id, activity_id)
     now = utcnow()
@@ -88,7 +93,7 @@ async def play(
     else:
         outcome = await _collect(session, activity, customer, request.template_id)
     return await _record(
-        session, activity, customer, attempt, client_seed, outcome, referrer_id, now
+        session, activity, customer, attempt, client_seed, outcome, referrer_id, now, channel
     )
 
 
@@ -321,6 +326,7 @@ async def _record(
     outcome: Outcome,
     referrer_id: uuid.UUID | None,
     now: datetime,
+    channel: str,
 ) -> PlayResult:
     entry = Play(
         id=uuid.uuid4(),
@@ -345,6 +351,7 @@ async def _record(
         "customer_id": str(customer.id),
         "play_id": str(entry.id),
         "kind": activity.kind,
+        "channel": channel,
     }
     await record_event(
         session, merchant_id=activity.merchant_id, type="activity.played", payload=payload

@@ -32,6 +32,11 @@ class Rules(BaseModel):
         default=False, description="Only customers first seen after the activity was published"
     )
     referral: ReferralRule | None = None
+    telegram_channel: str | None = Field(
+        default=None,
+        pattern=r"^@[A-Za-z][A-Za-z0-9_]{4,31}$",
+        description="Only members of this Telegram channel may play (the bot must be its admin)",
+    )
 
 
 class PrizeIn(BaseModel):

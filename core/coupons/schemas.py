@@ -245,7 +245,11 @@ class IssueRequest(BaseModel):
     )
 
     template_id: uuid.UUID
-    customers: list[ExternalId] = Field(min_length=1, max_length=1000)
+    customers: list[ExternalId] = Field(
+        min_length=1,
+        max_length=100_000,
+        description="Up to 1,000 are issued at once (200); more become a job (202)",
+    )
 
 
 class IssueOutcome(BaseModel):

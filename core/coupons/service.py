@@ -38,11 +38,17 @@ from core.customers.service import find_customer, get_customer
 from core.db import get_owned
 from core.errors import ConfettiError, ValidationFailed
 from core.events.service import record_event
+from core.jobs.models import Job
+from core.jobs.schemas import ChunkOutcome
+from core.jobs.service import create_job
 from core.merchants.models import Merchant
 from core.pagination import Page, paginate
 from core.stock import service as stock
 
 CODE_ATTEMPTS = 5
+# Up to this many customers are issued within the request; more become a job.
+SYNC_ISSUE_LIMIT = 1000
+ISSUE_JOB_KIND = "coupons.issue"
 StatusAction = Literal["pause", "resume", "archive"]
 _TRANSITIONS: dict[StatusAction, tuple[set[str], str]] = {
     "pause": ({"active"}, "paused"),
@@ -307,6 +313,41 @@ async def issue_coupons(
         outcomes.append(await _issue_one(session, template, external_id, now))
     issued = sum(1 for outcome in outcomes if outcome.status == "issued")
     return IssueResult(issued=issued, refused=len(outcomes) - issued, outcomes=outcomes)
+
+
+async def start_issue_job(
+    session: AsyncSession, merchant_id: uuid.UUID, request: IssueRequest
+) -> Job:
+    """Queue the grant for the workers (see issue_coupons_chunk); an unknown template is
+    refused now rather than failing the job later."""
+    template = await get_template(session, merchant_id, request.template_id)
+    return await create_job(
+        session,
+        merchant_id,
+        kind=ISSUE_JOB_KIND,
+        params={"template_id": str(template.id), "customers": request.customers},
+        total=len(request.customers),
+        counters={"issued": 0, "refused": 0},
+    )
+
+
+async def issue_coupons_chunk(
+    session: AsyncSession, job: Job, start: int, end: int
+) -> ChunkOutcome:
+    """Issue to the job's customers at positions start..end-1, as issue_coupons does."""
+    template = await get_template(session, job.merchant_id, uuid.UUID(job.params["template_id"]))
+    now = utcnow()
+    outcome = ChunkOutcome(counts={"issued": 0, "refused": 0})
+    for position, external_id in enumerate(job.params["customers"][start:end], start):
+        issued = await _issue_one(session, template, external_id, now)
+        if issued.status == "issued":
+            outcome.counts["issued"] += 1
+            continue
+        outcome.counts["refused"] += 1
+        outcome.refusals.append(
+            {"position": position, "customer": external_id, "reason": issued.reason}
+        )
+    return outcome
 
 
 async def _issue_one(

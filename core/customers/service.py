@@ -5,7 +5,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import utcnow
 from core.customers.errors import CustomerNotFound
-from core.customers.models import Customer
+from core.customers.models import ChannelIdentity, Customer
 from core.customers.schemas import CustomerUpsert
 from core.db import upsert_insert
 
@@ -52,3 +52,47 @@ async def get_customer(session: AsyncSession, merchant_id: uuid.UUID, external_i
     if customer is None:
         raise CustomerNotFound(field="customer")
     return customer
+
+
+def channel_external_id(channel: str, address: str) -> str:
+    """A chat customer's id in the shop's terms, so every API that takes a customer takes them."""
+    return f"{channel}:{address}"
+
+
+async def enter_by_channel(
+    session: AsyncSession,
+    merchant_id: uuid.UUID,
+    channel: str,
+    address: str,
+    *,
+    name: str | None = None,
+) -> tuple[Customer, ChannelIdentity, bool]:
+    """The customer behind a chat identity, created on first contact (True if so); the identity
+    row comes back locked, so this customer's messages are handled one at a time."""
+    external_id = channel_external_id(channel, address)
+    fields = CustomerUpsert(name=name[:200]) if name else CustomerUpsert()
+    customer, created = await upsert_customer(session, merchant_id, external_id, fields)
+    await session.execute(
+        upsert_insert(session)(ChannelIdentity)
+        .values(
+            id=uuid.uuid4(),
+            merchant_id=merchant_id,
+            customer_id=customer.id,
+            channel=channel,
+            address=address,
+            created_at=utcnow(),
+        )
+        .on_conflict_do_nothing(index_elements=["merchant_id", "channel", "address"])
+    )
+    identity = (
+        await session.execute(
+            select(ChannelIdentity)
+            .where(
+                ChannelIdentity.merchant_id == merchant_id,
+                ChannelIdentity.channel == channel,
+                ChannelIdentity.address == address,
+            )
+            .with_for_update()
+        )
+    ).scalar_one()
+    return customer, identity, created

@@ -6,17 +6,15 @@ from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import event as sa_event
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Session
 
 from core.clock import utcnow
+from core.commit_signals import on_commit, signal_on_commit
 from core.db import upsert_insert
 from core.events.models import Event, OutboxEntry, ProcessedEvent
 
-_PENDING_FLAG = "confetti_outbox_pending"
-_commit_listeners: list[Callable[[], None]] = []
+OUTBOX_SIGNAL = "outbox"
 
 
 class EventEnvelope(BaseModel):
@@ -44,7 +42,7 @@ async def record_event(
     )
     session.add(event)
     session.add(OutboxEntry(event_id=event.id, topic=type, body=envelope.model_dump_json()))
-    session.info[_PENDING_FLAG] = True
+    signal_on_commit(session, OUTBOX_SIGNAL)
     return event
 
 
@@ -53,20 +51,7 @@ def on_outbox_commit(listener: Callable[[], None]) -> Callable[[], None]:
 
     The relay uses this to publish at once instead of waiting for its next poll.
     """
-    _commit_listeners.append(listener)
-    return lambda: _commit_listeners.remove(listener)
-
-
-@sa_event.listens_for(Session, "after_commit")
-def _notify_outbox_listeners(session: Session) -> None:
-    if session.info.pop(_PENDING_FLAG, False):
-        for listener in list(_commit_listeners):
-            listener()
-
-
-@sa_event.listens_for(Session, "after_rollback")
-def _forget_pending(session: Session) -> None:
-    session.info.pop(_PENDING_FLAG, None)
+    return on_commit(OUTBOX_SIGNAL, listener)
 
 
 async def claim_event(session: AsyncSession, consumer: str, event_id: uuid.UUID) -> bool:

@@ -3,6 +3,7 @@ import pytest
 from core.db import Database
 from tests.factories import bearer, merchant_with_key
 from web.app import create_app
+from workers.registry import QUEUE_NAMES
 
 pytestmark = pytest.mark.parametrize("backend", ["sqlite"])
 
@@ -16,7 +17,7 @@ async def test_healthz_is_ok_when_database_and_broker_answer(client) -> None:
         "broker": "ok",
     }
     assert response.json["outbox"] == {"pending": 0, "oldest_seconds": 0.0}
-    assert response.json["queues"] == {"webhooks": 0, "statistics": 0}
+    assert response.json["queues"] == dict.fromkeys(QUEUE_NAMES, 0)
 
 
 async def test_healthz_is_503_when_the_database_is_down(settings, memory_broker, tmp_path) -> None:

@@ -2,9 +2,11 @@ from sanic import Blueprint
 
 from web.api import (
     activities,
+    channels,
     codes,
     coupons,
     customers,
+    jobs,
     merchants,
     points,
     redemptions,
@@ -24,5 +26,7 @@ def api_blueprints() -> Blueprint:
         activities.bp,
         points.bp,
         webhooks_out.bp,
+        jobs.bp,
+        channels.bp,
         url_prefix=API_PREFIX,
     )

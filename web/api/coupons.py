@@ -4,6 +4,8 @@ import uuid
 
 from sanic import Request
 from sanic.response import HTTPResponse
+from sanic_ext import openapi
+from sanic_ext.extensions.openapi.definitions import Component
 
 from core.clock import utcnow
 from core.coupons import service
@@ -17,6 +19,8 @@ from core.coupons.schemas import (
     IssueRequest,
     IssueResult,
 )
+from core.jobs.schemas import JobOut
+from web.api.jobs import accepted
 from web.auth import api_blueprint, current_merchant
 from web.body import parse_body
 from web.openapi_docs import document
@@ -114,14 +118,21 @@ async def claim(request: Request, template_id: uuid.UUID) -> HTTPResponse:
 
 
 @bp.post("/coupons/issue")
+@openapi.response(
+    202, {"application/json": Component(JobOut)}, "Over 1,000 customers: accepted as a job"
+)
 @document(
-    summary="Grant coupons of a template to up to 1,000 customers; reports each outcome",
+    summary="Grant coupons of a template: up to 1,000 customers at once, reporting each "
+    "outcome (200); up to 100,000 as a job to follow at its Location (202)",
     ok=(200, IssueResult),
     body=IssueRequest,
     errors=(404,),
 )
 async def issue(request: Request) -> HTTPResponse:
     data = parse_body(request, IssueRequest)
+    merchant_id = current_merchant(request).id
     async with request.app.ctx.db.transaction() as session:
-        result = await service.issue_coupons(session, current_merchant(request).id, data)
+        if len(data.customers) > service.SYNC_ISSUE_LIMIT:
+            return accepted(await service.start_issue_job(session, merchant_id, data))
+        result = await service.issue_coupons(session, merchant_id, data)
     return model_response(result)

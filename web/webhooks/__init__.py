@@ -1,9 +1,11 @@
 """Incoming chat-app webhooks (`/webhooks/telegram/...`, `/webhooks/whatsapp/...`).
 
-The routes arrive with the chat channels issue; the blueprint is mounted now so its prefix and
-its place in the app are settled.
+One blueprint per channel, each with its full prefix, grouped here so the app mounts them all
+at once.
 """
 
 from sanic import Blueprint
 
-bp = Blueprint("webhooks", url_prefix="/webhooks")
+from web.webhooks import whatsapp
+
+bp = Blueprint.group(whatsapp.bp)

@@ -1,0 +1,118 @@
+"""What the customer holds: coupons (valid ones first), points, the catalogue to spend them on,
+and codes to redeem by typing them."""
+
+import uuid
+
+from bots.conversation.context import Conversation
+from bots.conversation.flows.activities import coupon_qr, menu_option
+from bots.conversation.ids import short_id
+from bots.conversation.messages import Option, Reply
+from bots.conversation.texts import coupon_line, coupon_terms, refusal_text, reward_text
+from core.clock import utcnow
+from core.codes.attempts import check_attempts, record_failure
+from core.codes.errors import CodeNotFound, CodeNotRedeemable, CodeUsed
+from core.codes.service import redeem_code
+from core.coupons.models import Coupon
+from core.coupons.service import get_template, list_customer_coupons, templates_by_id
+from core.points import catalogue
+from core.points.service import points_view
+from core.rewards.schemas import GrantedReward
+
+SHOWN = 10
+
+
+async def my_coupons(conv: Conversation) -> list[Reply]:
+    t = conv.t
+    page = await list_customer_coupons(
+        conv.session,
+        conv.merchant.id,
+        conv.external_id,
+        status="available",
+        limit=SHOWN,
+        cursor=None,
+    )
+    if not page.items:
+        return [Reply(text=t("coupons.none"), options=(_activities(conv), menu_option(conv)))]
+    templates = await templates_by_id(conv.session, {c.template_id for c in page.items})
+    ordered = sorted(page.items, key=lambda c: (c.valid_until is None, c.valid_until))
+    lines = [coupon_line(t, coupon, templates[coupon.template_id]) for coupon in ordered]
+    text = t("coupons.title") + "\n\n" + "\n\n".join(lines)
+    if page.next_cursor:
+        text += "\n\n" + t("coupons.more")
+    options = tuple(
+        Option(id=f"q:{short_id(coupon.id)}", title=t("button.show_qr", name=coupon.template_name))
+        for coupon in ordered[:3]
+    )
+    return [Reply(text=text, options=(*options, menu_option(conv)))]
+
+
+async def coupon_code(conv: Conversation, coupon_id: uuid.UUID) -> list[Reply]:
+    """One of the customer's own coupons as a QR code; anyone else's id finds nothing."""
+    coupon = await conv.session.get(Coupon, coupon_id)
+    if coupon is None or coupon.customer_id != conv.customer.id:
+        return await my_coupons(conv)
+    template = await get_template(conv.session, conv.merchant.id, coupon.template_id)
+    return [coupon_qr(conv, coupon.code, coupon_terms(conv.t, template))]
+
+
+async def my_points(conv: Conversation) -> list[Reply]:
+    t = conv.t
+    points = await points_view(
+        conv.session, conv.merchant.id, conv.external_id, limit=1, cursor=None
+    )
+    text = t("points.balance", points=points.balance)
+    if points.expiring_soon:
+        text += "\n" + t("points.expiring", points=points.expiring_soon)
+    items = (await catalogue.list_items(conv.session, conv.merchant.id, limit=8, cursor=None)).items
+    options = tuple(
+        Option(
+            id=f"x:{short_id(item.id)}", title=t("points.exchange", name=item.name, cost=item.cost)
+        )
+        for item in items
+    )
+    if items:
+        text += "\n\n" + t("points.catalogue")
+    return [Reply(text=text, options=(*options, menu_option(conv)))]
+
+
+async def exchange_item(conv: Conversation, item_id: uuid.UUID) -> list[Reply]:
+    t = conv.t
+    result = await catalogue.exchange(conv.session, conv.merchant.id, conv.external_id, item_id)
+    text = await _granted(conv, result.reward) + "\n" + t("points.balance", points=result.balance)
+    return [
+        Reply(text=text, options=(Option(id="pt", title=t("button.my_points")), menu_option(conv)))
+    ]
+
+
+async def ask_for_code(conv: Conversation) -> list[Reply]:
+    conv.identity.awaiting = "code"
+    return [Reply(text=conv.t("code.ask"), options=(menu_option(conv),))]
+
+
+async def redeem_typed_code(conv: Conversation, typed: str) -> list[Reply]:
+    """Wrong codes count against the customer's attempts, as through the API."""
+    merchant_id, customer_id = conv.merchant.id, conv.customer.id
+    limit = conv.settings.code_attempts_per_minute
+    await check_attempts(conv.session, merchant_id, customer_id, None, limit=limit, now=utcnow())
+    try:
+        async with conv.session.begin_nested():
+            result = await redeem_code(conv.session, merchant_id, conv.customer, typed)
+    except (CodeNotFound, CodeUsed, CodeNotRedeemable) as wrong:
+        await record_failure(conv.session, merchant_id, customer_id, None, now=utcnow())
+        retry = Option(id="code", title=conv.t("button.try_another_code"))
+        return [Reply(text=refusal_text(conv.t, wrong), options=(retry, menu_option(conv)))]
+    conv.identity.awaiting = None
+    text = conv.t("code.redeemed") + "\n" + await _granted(conv, result.reward)
+    options = (Option(id="cp", title=conv.t("button.my_coupons")), menu_option(conv))
+    return [Reply(text=text, options=options)]
+
+
+async def _granted(conv: Conversation, reward: GrantedReward) -> str:
+    template = None
+    if reward.coupon is not None:
+        template = await get_template(conv.session, conv.merchant.id, reward.coupon.template_id)
+    return reward_text(conv.t, reward, template)
+
+
+def _activities(conv: Conversation) -> Option:
+    return Option(id="acts", title=conv.t("button.activities"))

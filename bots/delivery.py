@@ -1,0 +1,78 @@
+"""What every channel adapter's sender does, and how it says a message did not go.
+
+The notification sender (workers/notifications.py) calls `send` for each queued message and
+turns these exceptions into the message's final status or a retry.
+"""
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from bots.conversation.messages import Reply
+from core.channels.models import ChannelAccount
+
+
+class DeliveryProblem(Exception):
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason[:300]
+
+
+class RateLimited(DeliveryProblem):
+    """The platform said slow down: try again after `retry_after` seconds."""
+
+    def __init__(self, reason: str, retry_after: float) -> None:
+        super().__init__(reason)
+        self.retry_after = retry_after
+
+
+class Unreachable(DeliveryProblem):
+    """The customer blocked the bot or cannot receive messages: stop writing to them."""
+
+
+class OutsideWindow(DeliveryProblem):
+    """WhatsApp: free-form messages only within 24 hours of the customer's last message."""
+
+
+class SendFailed(DeliveryProblem):
+    """Anything else; `permanent` when retrying cannot help (a malformed message)."""
+
+    def __init__(self, reason: str, *, permanent: bool = False) -> None:
+        super().__init__(reason)
+        self.permanent = permanent
+
+
+@dataclass(frozen=True)
+class Sent:
+    """The platform's id of the message shown to the customer (to edit it later)."""
+
+    provider_message_id: str | None
+
+
+class ChannelSender(Protocol):
+    async def send(
+        self,
+        account: ChannelAccount,
+        credentials: dict[str, str],
+        address: str,
+        reply: Reply,
+        *,
+        replacing: str | None,
+    ) -> Sent:
+        """Show `reply` to `address`; `replacing` is the provider id of the message it replaces
+        where the channel can edit (else send anew)."""
+        ...
+
+    async def send_template(
+        self,
+        account: ChannelAccount,
+        credentials: dict[str, str],
+        address: str,
+        *,
+        template: str,
+        language: str,
+        text: str,
+    ) -> Sent:
+        """A pre-approved template message (WhatsApp, outside the 24-hour window)."""
+        ...
+
+    async def close(self) -> None: ...

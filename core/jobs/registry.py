@@ -1,0 +1,8 @@
+"""Every kind of job the workers run. Each domain's issue adds its own here."""
+
+from core.coupons.service import ISSUE_JOB_KIND, issue_coupons_chunk
+from core.jobs.service import JobKind
+
+JOB_KINDS: dict[str, JobKind] = {
+    kind.name: kind for kind in (JobKind(ISSUE_JOB_KIND, issue_coupons_chunk, chunk_size=500),)
+}

@@ -1,0 +1,128 @@
+"""Connecting the merchant's own Telegram bot or WhatsApp number. Answers never echo a secret."""
+
+import re
+import uuid
+
+from sanic import Request
+from sanic.response import HTTPResponse
+
+from bots.telegram.connect import connect_bot, disconnect_bot
+from bots.whatsapp.api import verify_number
+from core.channels import service
+from core.channels.models import ChannelAccount
+from core.channels.schemas import (
+    ChannelAccountList,
+    ChannelAccountOut,
+    TelegramConnect,
+    WhatsAppConnect,
+)
+from web.auth import api_blueprint, current_merchant
+from web.body import parse_body
+from web.openapi_docs import document
+from web.responses import model_response
+
+bp = api_blueprint("channels")
+
+
+def account_view(account: ChannelAccount, base_url: str) -> ChannelAccountOut:
+    if account.channel == "telegram":
+        webhook = f"{base_url}/webhooks/telegram/{account.external_id}"
+        deep_link = f"https://t.me/{account.name}"
+    else:
+        webhook = f"{base_url}/webhooks/whatsapp/{account.id}"
+        deep_link = f"https://wa.me/{re.sub(r'[^0-9]', '', account.name)}"
+    return ChannelAccountOut(
+        id=account.id,
+        channel=account.channel,
+        name=account.name,
+        external_id=account.external_id,
+        webhook_url=webhook,
+        deep_link=deep_link,
+        settings=account.settings,
+        created_at=account.created_at,
+    )
+
+
+@bp.post("/channels/telegram")
+@document(
+    summary="Connect your own Telegram bot: Confetti checks the token and sets its webhook",
+    ok=(201, ChannelAccountOut),
+    body=TelegramConnect,
+    errors=(409, 503),
+)
+async def connect_telegram(request: Request) -> HTTPResponse:
+    data = parse_body(request, TelegramConnect)
+    ctx = request.app.ctx
+    connected = await connect_bot(ctx.channels.telegram, data.token, ctx.settings.base_url)
+    async with ctx.db.transaction() as session:
+        account = await service.save_account(
+            session,
+            ctx.channels.sealer,
+            merchant_id=current_merchant(request).id,
+            channel="telegram",
+            external_id=connected.bot_id,
+            name=connected.username,
+            credentials={"token": data.token},
+            webhook_secret=connected.webhook_secret,
+        )
+    return model_response(account_view(account, ctx.settings.base_url), status=201)
+
+
+@bp.post("/channels/whatsapp")
+@document(
+    summary="Connect a WhatsApp Cloud API number; give Meta the answer's webhook_url and your "
+    "verify_token",
+    ok=(201, ChannelAccountOut),
+    body=WhatsAppConnect,
+    errors=(409, 503),
+)
+async def connect_whatsapp(request: Request) -> HTTPResponse:
+    data = parse_body(request, WhatsAppConnect)
+    ctx = request.app.ctx
+    display = await verify_number(
+        ctx.settings.whatsapp_api_base, data.phone_number_id, data.access_token
+    )
+    settings = {"rate_per_second": data.rate_per_second}
+    if data.template is not None:
+        settings["template"] = data.template.model_dump()
+    async with ctx.db.transaction() as session:
+        account = await service.save_account(
+            session,
+            ctx.channels.sealer,
+            merchant_id=current_merchant(request).id,
+            channel="whatsapp",
+            external_id=data.phone_number_id,
+            name=data.display_phone_number or display,
+            credentials={"access_token": data.access_token, "app_secret": data.app_secret},
+            webhook_secret=data.verify_token,
+            settings=settings,
+        )
+    return model_response(account_view(account, ctx.settings.base_url), status=201)
+
+
+@bp.get("/channels")
+@document(summary="Your connected bots and numbers", ok=(200, ChannelAccountList))
+async def list_all(request: Request) -> HTTPResponse:
+    ctx = request.app.ctx
+    async with ctx.db.transaction(write=False) as session:
+        accounts = await service.list_accounts(session, current_merchant(request).id)
+    items = [account_view(account, ctx.settings.base_url) for account in accounts]
+    return model_response(ChannelAccountList(items=items))
+
+
+@bp.delete("/channels/<account_id:uuid>")
+@document(
+    summary="Disconnect a bot or number (its Telegram webhook is removed)",
+    ok=(200, ChannelAccountOut),
+    errors=(404,),
+)
+async def disconnect(request: Request, account_id: uuid.UUID) -> HTTPResponse:
+    ctx = request.app.ctx
+    async with ctx.db.transaction() as session:
+        account = await service.get_account(session, current_merchant(request).id, account_id)
+        credentials = service.credentials_of(ctx.channels.sealer, account)
+        view = account_view(account, ctx.settings.base_url)
+        await service.delete_account(session, account.merchant_id, account.id)
+    if view.channel == "telegram":
+        await disconnect_bot(ctx.channels.telegram, credentials["token"])
+    return model_response(view)

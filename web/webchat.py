@@ -1,0 +1,134 @@
+"""The web chat: the same customer conversation as in Telegram or WhatsApp, in the browser.
+
+`/a/{slug}/chat` is the page with the widget; the widget posts each message to
+`/webchat/{slug}/messages` and renders the replies. The customer is the signed cookie
+(bots/webchat/identity.py); the activity's slug names the merchant whose conversation it is.
+"""
+
+import re
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+from sanic import Blueprint, Request
+from sanic.response import HTTPResponse
+from sanic_ext import openapi
+
+from bots.conversation.ids import PAYLOAD
+from bots.conversation.messages import Incoming, Reply
+from bots.conversation.router import converse
+from bots.webchat.identity import (
+    COOKIE_NAME,
+    cookie_attributes,
+    cookie_value,
+    new_identity,
+    read_identity,
+)
+from core.activities.service import activity_by_slug
+from core.errors import NotFound
+from core.merchants.models import Merchant
+from web.body import parse_body
+from web.openapi_docs import document
+from web.pages import render
+from web.responses import model_response
+
+bp = Blueprint("webchat")
+
+STATIC = Path(__file__).parent / "static"
+SCRIPT_URL = "/static/webchat/webchat.js"
+STYLE_URL = "/static/webchat/webchat.css"
+bp.static(SCRIPT_URL, STATIC / "webchat.js", name="webchat_js")
+bp.static(STYLE_URL, STATIC / "webchat.css", name="webchat_css")
+
+SLUG = "<slug:[A-Za-z0-9_-]{1,32}>"
+# A language tag such as "es-MX"; anything odder in Accept-Language is ignored.
+LANGUAGE_TAG = re.compile(r"^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$")
+# No inline script or style, nothing from elsewhere but images (an activity's cover).
+PAGE_POLICY = (
+    "default-src 'self'; img-src * data:; script-src 'self'; style-src 'self'; "
+    "object-src 'none'; base-uri 'none'; form-action 'self'"
+)
+
+
+class ChatMessage(BaseModel):
+    """What the customer did: opened the chat (with a start payload), typed, or pressed."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: Literal["start", "text", "button"]
+    text: str = Field(default="", max_length=4096, description="Typed text or start payload")
+    option: str | None = Field(default=None, max_length=64, description="The pressed option's id")
+
+
+class ChatReplies(BaseModel):
+    replies: list[Reply]
+
+
+@bp.get(f"/a/{SLUG}/chat")
+@openapi.exclude()
+async def chat_page(request: Request, slug: str) -> HTTPResponse:
+    async with request.app.ctx.db.transaction(write=False) as session:
+        try:
+            activity = await activity_by_slug(session, slug)
+        except NotFound:
+            return _page(status=404)
+        merchant = await session.get(Merchant, activity.merchant_id)
+    start = request.args.get("start", "")
+    return _page(
+        merchant_name=merchant.name if merchant else "",
+        post_url=f"/webchat/{slug}/messages",
+        start=start if PAYLOAD.match(start) else slug,
+    )
+
+
+def _page(status: int = 200, **context: object) -> HTTPResponse:
+    response = render(
+        "webchat.html", status=status, script_url=SCRIPT_URL, style_url=STYLE_URL, **context
+    )
+    response.headers["Content-Security-Policy"] = PAGE_POLICY
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "same-origin"
+    return response
+
+
+@bp.post(f"/webchat/{SLUG}/messages")
+@document(
+    summary="Public: the web chat's customer sends a message and gets the replies",
+    ok=(200, ChatReplies),
+    body=ChatMessage,
+    errors=(400, 404, 415, 422),
+    authenticated=False,
+)
+async def post_message(request: Request, slug: str) -> HTTPResponse:
+    message = parse_body(request, ChatMessage)
+    settings = request.app.ctx.settings
+    cookie = request.cookies.get(COOKIE_NAME)
+    identity = read_identity(settings.secret_key, cookie) or new_identity()
+    async with request.app.ctx.db.transaction() as session:
+        activity = await activity_by_slug(session, slug)
+        merchant = await session.get(Merchant, activity.merchant_id)
+        incoming = Incoming(
+            channel="web",
+            merchant_id=merchant.id,
+            account_id=None,
+            address=identity,
+            kind=message.kind,
+            text=message.text,
+            option=message.option,
+            language=first_language(request.headers.get("accept-language", "")),
+        )
+        replies = await converse(session, merchant, None, incoming, settings=settings)
+    response = model_response(ChatReplies(replies=replies))
+    response.headers["Cache-Control"] = "no-store"
+    response.add_cookie(
+        COOKIE_NAME,
+        cookie_value(settings.secret_key, identity),
+        **cookie_attributes(settings.base_url),
+    )
+    return response
+
+
+def first_language(accept_language: str) -> str | None:
+    """The first tag of an Accept-Language header ("es-MX,es;q=0.9" → "es-MX"), if it is one."""
+    first = accept_language.split(",")[0].split(";")[0].strip()
+    return first if len(first) <= 16 and LANGUAGE_TAG.match(first) else None

@@ -1,0 +1,70 @@
+"""`POST /webhooks/telegram/{bot_id}`: updates from each merchant's own bot.
+
+The secret token Telegram echoes is checked in constant time before the body is even parsed;
+the update is recorded once per update_id and answered by the conversations consumer, so this
+route says 200 quickly and a redelivery has no second effect.
+"""
+
+import json
+
+from pydantic import ValidationError
+from sanic import Blueprint, Request
+from sanic.response import HTTPResponse
+from sqlalchemy import select
+
+from bots.inbox import receive
+from bots.telegram.inbound import to_incoming
+from core.channels.models import ChannelAccount
+from core.channels.service import credentials_of
+from core.crypto import matches_fingerprint
+from core.errors import BadRequest, NotFound, Unauthorized
+from web.openapi_docs import document
+from web.responses import Acknowledged, model_response
+
+bp = Blueprint("telegram_webhooks", url_prefix="/webhooks/telegram")
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+
+
+@bp.post("/<bot_id:[0-9]{1,20}>")
+@document(
+    summary="Telegram's webhook for one merchant bot (authenticated by its secret-token header)",
+    ok=(200, Acknowledged),
+    errors=(400, 401, 404),
+    authenticated=False,
+)
+async def telegram_update(request: Request, bot_id: str) -> HTTPResponse:
+    channels = request.app.ctx.channels
+    db = request.app.ctx.db
+    async with db.transaction(write=False) as session:
+        account = (
+            await session.execute(
+                select(ChannelAccount).where(
+                    ChannelAccount.channel == "telegram", ChannelAccount.external_id == bot_id
+                )
+            )
+        ).scalar_one_or_none()
+    if account is None:
+        raise NotFound("No bot with this id is connected.")
+    if not matches_fingerprint(
+        request.headers.get(SECRET_HEADER), account.webhook_secret_fingerprint
+    ):
+        raise Unauthorized("The secret token is missing or wrong.")
+    update = _parse(request.body)
+    bot = channels.telegram.bot(credentials_of(channels.sealer, account)["token"])
+    try:
+        incoming = await to_incoming(bot, update, account)
+    except ValidationError as exc:
+        raise BadRequest(f"Not a Telegram update: {exc.errors()[0]['msg']}") from None
+    async with db.transaction() as session:
+        await receive(session, account, f"update:{update['update_id']}", incoming)
+    return model_response(Acknowledged())
+
+
+def _parse(body: bytes) -> dict:
+    try:
+        update = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        raise BadRequest("The body is not JSON.") from None
+    if not isinstance(update, dict) or not isinstance(update.get("update_id"), int):
+        raise BadRequest("Not a Telegram update: update_id is missing.", field="update_id")
+    return update

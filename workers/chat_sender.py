@@ -1,0 +1,310 @@
+"""The one sender of chat messages: replies, notifications and broadcasts alike.
+
+Messages wait in `outgoing_messages`, written in the transaction that decided to send them. One
+worker process at a time (the holder of the `chat.sender` lease) sends them: each chat's in id
+order, many chats at once, within a token bucket per bot or number and one per chat, honouring a
+platform's "retry after", marking customers who blocked the bot unreachable, and on WhatsApp
+sending outside the 24-hour window only the merchant's approved template.
+
+A message is marked sent in its own commit right after the platform accepts it. The platforms
+take no idempotency key, so a process killed between the two sends that one message again: the
+only place where a chat message can arrive twice (see docs/operations.md).
+"""
+
+import asyncio
+import uuid
+from collections import defaultdict
+from collections.abc import Mapping
+from contextlib import suppress
+from datetime import timedelta
+from typing import Any
+
+import structlog
+from sqlalchemy import select
+
+from bots.conversation.messages import Reply
+from bots.delivery import (
+    ChannelSender,
+    OutsideWindow,
+    RateLimited,
+    SendFailed,
+    Sent,
+    Unreachable,
+)
+from core.channels.models import ChannelAccount, OutgoingMessage
+from core.channels.service import MESSAGES_SIGNAL, credentials_of
+from core.clock import utcnow
+from core.commit_signals import on_commit
+from core.crypto import Sealer
+from core.customers.models import ChannelIdentity
+from core.db import Database
+from core.leases.service import take_lease
+from core.ratelimit import TokenBucket
+
+log = structlog.get_logger("confetti.chat_sender")
+
+WHATSAPP_WINDOW = timedelta(hours=24)
+DEFAULT_RATE = {"telegram": 25.0, "whatsapp": 80.0}
+PER_CHAT_RATE, PER_CHAT_BURST = 1.0, 4.0
+MAX_ATTEMPTS = 8
+LEASE = "chat.sender"
+
+
+class ChatSender:
+    def __init__(
+        self,
+        db: Database,
+        sealer: Sealer,
+        senders: Mapping[str, ChannelSender],
+        *,
+        holder: str,
+        batch_size: int = 200,
+        concurrency: int = 32,
+        poll_seconds: float = 0.5,
+        per_chat_rate: float = PER_CHAT_RATE,
+    ) -> None:
+        self.db, self.sealer, self.senders, self.holder = db, sealer, senders, holder
+        self.batch_size, self.poll_seconds = batch_size, poll_seconds
+        self.per_chat_rate = per_chat_rate
+        self._slots = asyncio.Semaphore(concurrency)
+        self._wake = asyncio.Event()
+        self._account_buckets: dict[uuid.UUID, TokenBucket] = {}
+        self._chat_buckets: dict[tuple[uuid.UUID, str], TokenBucket] = {}
+
+    async def run(self) -> None:
+        unregister = on_commit(MESSAGES_SIGNAL, self._wake.set)
+        try:
+            while True:
+                sent = 0
+                try:
+                    if await self._holds_lease():
+                        sent = await self.send_due()
+                except Exception:
+                    log.exception("chat_sender.failed")
+                if not sent:
+                    self._wake.clear()
+                    with suppress(TimeoutError):
+                        await asyncio.wait_for(self._wake.wait(), self.poll_seconds)
+        finally:
+            unregister()
+
+    async def _holds_lease(self) -> bool:
+        duration = timedelta(seconds=max(self.poll_seconds * 20, 15))
+        async with self.db.transaction() as session:
+            return await take_lease(session, LEASE, self.holder, duration)
+
+    async def send_due(self) -> int:
+        """Send what is due now; returns how many messages were handled."""
+        async with self.db.transaction(write=False) as session:
+            due = list(
+                (
+                    await session.execute(
+                        select(OutgoingMessage)
+                        .where(
+                            OutgoingMessage.status == "pending",
+                            OutgoingMessage.not_before <= utcnow(),
+                        )
+                        .order_by(OutgoingMessage.id)
+                        .limit(self.batch_size)
+                    )
+                ).scalars()
+            )
+            accounts = {
+                a.id: a
+                for a in (
+                    await session.execute(
+                        select(ChannelAccount).where(
+                            ChannelAccount.id.in_({m.account_id for m in due})
+                        )
+                    )
+                ).scalars()
+            }
+        chats: defaultdict[tuple[uuid.UUID, str], list[OutgoingMessage]] = defaultdict(list)
+        for message in due:
+            chats[(message.account_id, message.address)].append(message)
+        await asyncio.gather(
+            *(self._send_chat(accounts.get(key[0]), messages) for key, messages in chats.items())
+        )
+        return len(due)
+
+    async def _send_chat(
+        self, account: ChannelAccount | None, messages: list[OutgoingMessage]
+    ) -> None:
+        """One chat's messages in order; the first that must wait holds back the rest."""
+        async with self._slots:
+            for message in messages:
+                if account is None or not await self._deliver(account, message):
+                    return
+
+    async def _deliver(self, account: ChannelAccount, message: OutgoingMessage) -> bool:
+        """Send one message and record the outcome; False if the chat must wait."""
+        reply = Reply.model_validate(message.body)
+        identity = await self._identity(account, message.address)
+        if (
+            identity is not None
+            and identity.unreachable_at is not None
+            and message.purpose != "reply"
+        ):
+            await self._finish(message, "skipped", reason="customer unreachable")
+            return True
+        await self._bucket(account).take()
+        await self._chat_bucket(account, message.address).take()
+        try:
+            sent = await self._send(account, message, reply, identity)
+        except RateLimited as limited:
+            self._bucket(account).pause(limited.retry_after)
+            await self._retry_later(message, limited.retry_after, limited.reason, count=False)
+            return False
+        except Unreachable as gone:
+            await self._finish(message, "unreachable", reason=gone.reason, unreachable=True)
+            return True
+        except OutsideWindow as outside:
+            await self._finish(
+                message, "skipped", reason=f"outside the 24-hour window: {outside.reason}"
+            )
+            return True
+        except SendFailed as failed:
+            if failed.permanent or message.attempts + 1 >= MAX_ATTEMPTS:
+                await self._finish(message, "failed", reason=failed.reason)
+                return True
+            await self._retry_later(message, min(2 ** (message.attempts + 1), 300), failed.reason)
+            return False
+        if sent is None:
+            await self._finish(message, "skipped", reason="outside the 24-hour window, no template")
+        else:
+            await self._finish(message, "sent", provider_message_id=sent.provider_message_id)
+        return True
+
+    async def _send(
+        self,
+        account: ChannelAccount,
+        message: OutgoingMessage,
+        reply: Reply,
+        identity: ChannelIdentity | None,
+    ) -> Sent | None:
+        sender = self.senders[account.channel]
+        credentials = credentials_of(self.sealer, account)
+        if account.channel == "whatsapp" and not _window_open(identity):
+            template = account.settings.get("template")
+            if not template:
+                return None
+            return await sender.send_template(
+                account,
+                credentials,
+                message.address,
+                template=template["name"],
+                language=template.get("language", "en"),
+                text=reply.text,
+            )
+        replacing = await self._replaced(message, reply.replaces) if reply.replaces else None
+        return await sender.send(account, credentials, message.address, reply, replacing=replacing)
+
+    async def _replaced(self, message: OutgoingMessage, key: str) -> str | None:
+        """The platform id of this chat's latest sent message named `key`."""
+        async with self.db.transaction(write=False) as session:
+            earlier = await session.execute(
+                select(OutgoingMessage.body, OutgoingMessage.provider_message_id)
+                .where(
+                    OutgoingMessage.account_id == message.account_id,
+                    OutgoingMessage.address == message.address,
+                    OutgoingMessage.id < message.id,
+                    OutgoingMessage.status == "sent",
+                )
+                .order_by(OutgoingMessage.id.desc())
+                .limit(10)
+            )
+            for body, provider_id in earlier:
+                if body.get("key") == key:
+                    return provider_id
+        return None
+
+    async def _identity(self, account: ChannelAccount, address: str) -> ChannelIdentity | None:
+        async with self.db.transaction(write=False) as session:
+            return (
+                await session.execute(
+                    select(ChannelIdentity).where(
+                        ChannelIdentity.merchant_id == account.merchant_id,
+                        ChannelIdentity.channel == account.channel,
+                        ChannelIdentity.address == address,
+                    )
+                )
+            ).scalar_one_or_none()
+
+    def _bucket(self, account: ChannelAccount) -> TokenBucket:
+        bucket = self._account_buckets.get(account.id)
+        if bucket is None:
+            rate = float(account.settings.get("rate_per_second") or DEFAULT_RATE[account.channel])
+            bucket = self._account_buckets[account.id] = TokenBucket(rate, burst=rate)
+        return bucket
+
+    def _chat_bucket(self, account: ChannelAccount, address: str) -> TokenBucket:
+        key = (account.id, address)
+        bucket = self._chat_buckets.get(key)
+        if bucket is None:
+            if len(self._chat_buckets) > 100_000:
+                self._chat_buckets.clear()
+            bucket = self._chat_buckets[key] = TokenBucket(self.per_chat_rate, PER_CHAT_BURST)
+        return bucket
+
+    async def _retry_later(
+        self, message: OutgoingMessage, seconds: float, reason: str, *, count: bool = True
+    ) -> None:
+        await self._update(
+            message,
+            not_before=utcnow() + timedelta(seconds=seconds),
+            attempts=message.attempts + (1 if count else 0),
+            reason=reason[:300],
+        )
+
+    async def _finish(
+        self,
+        message: OutgoingMessage,
+        status: str,
+        *,
+        reason: str | None = None,
+        provider_message_id: str | None = None,
+        unreachable: bool = False,
+    ) -> None:
+        now = utcnow()
+        await self._update(
+            message,
+            status=status,
+            reason=reason[:300] if reason else None,
+            provider_message_id=provider_message_id,
+            sent_at=now if status == "sent" else None,
+            attempts=message.attempts + 1,
+            unreachable=unreachable,
+        )
+        log.info(
+            "chat_sender.message." + status,
+            merchant_id=str(message.merchant_id),
+            message_id=message.id,
+            purpose=message.purpose,
+        )
+
+    async def _update(
+        self, message: OutgoingMessage, *, unreachable: bool = False, **values: Any
+    ) -> None:
+        async with self.db.transaction() as session:
+            row = await session.get(OutgoingMessage, message.id)
+            if row is None:  # the account was disconnected meanwhile
+                return
+            for name, value in values.items():
+                setattr(row, name, value)
+            if unreachable:
+                identity = (
+                    await session.execute(
+                        select(ChannelIdentity).where(
+                            ChannelIdentity.merchant_id == message.merchant_id,
+                            ChannelIdentity.account_id == message.account_id,
+                            ChannelIdentity.address == message.address,
+                        )
+                    )
+                ).scalar_one_or_none()
+                if identity is not None:
+                    identity.unreachable_at = utcnow()
+
+
+def _window_open(identity: ChannelIdentity | None) -> bool:
+    last = identity.last_inbound_at if identity is not None else None
+    return last is not None and utcnow() - last < WHATSAPP_WINDOW
