@@ -34,9 +34,9 @@ class Seen:
 class Chat:
     channel: str
 
-    def __init__(self, shop, fake=None) -> None:
-        self.shop, self.fake = shop, fake
-        self.seen: list[Seen] = []
+    def __init__(self, shop, fake=None, who: int = 0) -> None:
+        """`who` tells customers apart: each number is another person on the channel."""
+        self.shop, self.fake, self.who = shop, fake, who
 
     async def connect(self) -> None:
         """Connect the merchant's bot or number through the API."""
@@ -90,13 +90,19 @@ class Chat:
 
 class TelegramChat(Chat):
     channel = "telegram"
-    user_id = 184729301
+
+    @property
+    def user_id(self) -> int:
+        return 184729301 + self.who
 
     async def connect(self) -> None:
-        self.fake.add_bot(BOT_TOKEN, username="shop_bot")
-        response = await self.shop.call("post", "/channels/telegram", {"token": BOT_TOKEN})
-        assert response.status == 201, response.text
-        self.account = response.json
+        if self.who:  # the merchant connected the bot once; another customer just uses it
+            self.account = (await self.shop.call("get", "/channels")).json["items"][0]
+        else:
+            self.fake.add_bot(BOT_TOKEN, username="shop_bot")
+            response = await self.shop.call("post", "/channels/telegram", {"token": BOT_TOKEN})
+            assert response.status == 201, response.text
+            self.account = response.json
         self.secret = self.fake.webhooks[BOT_TOKEN]["secret_token"]
 
     async def _deliver(self, what: dict) -> None:
@@ -159,9 +165,15 @@ class TelegramChat(Chat):
 
 class WhatsAppChat(Chat):
     channel = "whatsapp"
-    wa_id = "5215512345678"
+
+    @property
+    def wa_id(self) -> str:
+        return str(5215512345678 + self.who)
 
     async def connect(self) -> None:
+        if self.who:
+            self.account = (await self.shop.call("get", "/channels")).json["items"][0]
+            return
         self.fake.add_number(PHONE_NUMBER_ID, WA_TOKEN)
         body = {
             "phone_number_id": PHONE_NUMBER_ID,
@@ -232,8 +244,8 @@ class WhatsAppChat(Chat):
 class WebChat(Chat):
     channel = "web"
 
-    def __init__(self, shop, fake=None) -> None:
-        super().__init__(shop, fake)
+    def __init__(self, shop, fake=None, who: int = 0) -> None:
+        super().__init__(shop, fake, who)
         self.cookies: dict[str, str] = {}
 
     async def _say(self, what: dict) -> list[Seen]:

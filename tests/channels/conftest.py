@@ -1,8 +1,10 @@
 import pytest
 
 from tests.activities.shop import shop  # noqa: F401  (the shared fixture)
+from tests.channels.chats import CHATS, Chat
 from tests.fixtures.databases import make_settings
 from tests.web.conftest import app, client, memory_broker  # noqa: F401  (same app fixtures)
+from workers.runtime import WorkerRuntime
 
 
 @pytest.fixture
@@ -15,3 +17,22 @@ def settings(tmp_path, database_url, fake_telegram, fake_whatsapp):
         telegram_api_base=fake_telegram.base_url,
         whatsapp_api_base=f"{fake_whatsapp.base_url}/v21.0",
     )
+
+
+@pytest.fixture(params=sorted(CHATS))
+async def chat(request, shop, app, fake_telegram, fake_whatsapp, settings):  # noqa: F811
+    """A customer on each channel in turn, with a worker answering and sending."""
+    fake = {"telegram": fake_telegram, "whatsapp": fake_whatsapp}.get(request.param)
+    conversation = CHATS[request.param](shop, fake)
+    await conversation.connect()
+    runtime = WorkerRuntime(settings, shop.db, app.ctx.broker, jobs=[], channels=app.ctx.channels)
+    await runtime.start()
+    yield conversation
+    await runtime.stop()
+
+
+async def another_customer(chat: Chat, who: int) -> Chat:
+    """Someone else on the same channel, writing to the same bot or number."""
+    friend = type(chat)(chat.shop, chat.fake, who)
+    await friend.connect()
+    return friend

@@ -2,28 +2,12 @@
 
 import uuid
 
-import pytest
 from sqlalchemy import func, select
 
 from bots.conversation.ids import short_id, start_payload
 from core.activities.models import Referral
 from core.customers.service import get_customer
 from tests.activities.shop import wheel
-from tests.channels.chats import CHATS
-from workers.runtime import WorkerRuntime
-
-CHANNELS = sorted(CHATS)
-
-
-@pytest.fixture(params=CHANNELS)
-async def chat(request, shop, app, fake_telegram, fake_whatsapp, settings):
-    fake = {"telegram": fake_telegram, "whatsapp": fake_whatsapp}.get(request.param)
-    conversation = CHATS[request.param](shop, fake)
-    await conversation.connect()
-    runtime = WorkerRuntime(settings, shop.db, app.ctx.broker, jobs=[], channels=app.ctx.channels)
-    await runtime.start()
-    yield conversation
-    await runtime.stop()
 
 
 def coupon_wheel() -> dict:

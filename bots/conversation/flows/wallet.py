@@ -13,7 +13,7 @@ from core.codes.attempts import check_attempts, record_failure
 from core.codes.errors import CodeNotFound, CodeNotRedeemable, CodeUsed
 from core.codes.service import redeem_code
 from core.coupons.models import Coupon
-from core.coupons.service import get_template, list_customer_coupons, templates_by_id
+from core.coupons.service import coupon_view, get_template, list_customer_coupons, templates_by_id
 from core.points import catalogue
 from core.points.service import points_view
 from core.rewards.schemas import GrantedReward
@@ -52,7 +52,8 @@ async def coupon_code(conv: Conversation, coupon_id: uuid.UUID) -> list[Reply]:
     if coupon is None or coupon.customer_id != conv.customer.id:
         return await my_coupons(conv)
     template = await get_template(conv.session, conv.merchant.id, coupon.template_id)
-    return [coupon_qr(conv, coupon.code, coupon_terms(conv.t, template))]
+    shown = coupon_view(coupon, template, conv.external_id, utcnow())
+    return [coupon_qr(conv, shown.code, coupon_terms(conv.t, template))]
 
 
 async def my_points(conv: Conversation) -> list[Reply]:
