@@ -24,7 +24,7 @@ async def test_generated_requests_never_get_a_server_error_or_an_undocumented_an
     fake_telegram: FakeTelegram,  # noqa: F811
     fake_whatsapp: FakeWhatsApp,  # noqa: F811
 ) -> None:
-    demo = CliRunner().invoke(main, ["demo"])
+    demo = await asyncio.to_thread(CliRunner().invoke, main, ["demo"])
     key = next(word for word in demo.output.split() if word.startswith("cft_"))
     port = free_port()
     # Connecting a bot or a number asks the platform first: here, the fakes, which know none

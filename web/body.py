@@ -40,3 +40,7 @@ def _validated(validate, data: object) -> Model:
         if any(error["type"] == "json_invalid" for error in exc.errors()):
             raise MalformedJSON() from None
         raise ValidationFailed.from_pydantic(exc) from None
+    except ValueError as exc:
+        # A number pydantic's Decimal cannot hold (an exponent beyond its context) escapes as
+        # a bare ValueError rather than a validation error.
+        raise ValidationFailed(f"a value could not be read: {exc}") from None

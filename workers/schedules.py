@@ -13,6 +13,7 @@ import structlog
 from sqlalchemy import select
 
 from core.activities.groups import expire_groups
+from core.channels.service import purge_inbound
 from core.clock import utcnow
 from core.coupons.service import expire_coupons
 from core.db import Database
@@ -22,6 +23,7 @@ from core.merchants.models import Merchant
 from core.points.rules import award_birthdays
 from core.points.service import expire_points
 from workers.jobs import run_due_jobs
+from workers.reminders import remind_expiring_coupons, remind_expiring_points
 from workers.webhooks import send_due_webhooks
 
 log = structlog.get_logger("confetti.schedules")
@@ -42,6 +44,11 @@ async def _expire_coupons(db: Database) -> int:
 async def _purge_idempotency_records(db: Database) -> int:
     async with db.transaction() as session:
         return await purge_expired(session)
+
+
+async def _purge_chat_inbound(db: Database) -> int:
+    async with db.transaction() as session:
+        return await purge_inbound(session)
 
 
 async def _expire_envelope_groups(db: Database) -> int:
@@ -78,6 +85,9 @@ SCHEDULED_JOBS: tuple[PeriodicJob, ...] = (
     PeriodicJob("points.birthdays", 3600, _award_birthdays),
     PeriodicJob("webhooks.send", 2, send_due_webhooks),
     PeriodicJob("jobs.run", 1, _run_jobs),
+    PeriodicJob("reminders.coupons", 300, remind_expiring_coupons),
+    PeriodicJob("reminders.points", 3600, remind_expiring_points),
+    PeriodicJob("chat_inbound.purge", 3600, _purge_chat_inbound),
 )
 
 

@@ -5,6 +5,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 BOT_TOKEN = r"^[0-9]{1,20}:[A-Za-z0-9_-]{20,100}$"
+PRINTABLE = r"^[\x21-\x7e]+$"
 
 
 class TelegramConnect(BaseModel):
@@ -39,9 +40,10 @@ class WhatsAppConnect(BaseModel):
         },
     )
     phone_number_id: str = Field(pattern=r"^[0-9]{5,30}$")
-    access_token: str = Field(min_length=10, max_length=1000)
-    app_secret: str = Field(min_length=8, max_length=200)
-    verify_token: str = Field(min_length=8, max_length=200)
+    # Printable ASCII only: they travel in HTTP headers.
+    access_token: str = Field(min_length=10, max_length=1000, pattern=PRINTABLE)
+    app_secret: str = Field(min_length=8, max_length=200, pattern=PRINTABLE)
+    verify_token: str = Field(min_length=8, max_length=200, pattern=PRINTABLE)
     display_phone_number: str | None = Field(default=None, pattern=r"^\+?[0-9 ()-]{4,32}$")
     template: WhatsAppTemplate | None = Field(
         default=None,

@@ -76,6 +76,8 @@ class Coupon(UUIDPrimaryKey, CreatedAt, Base):
     valid_from: Mapped[datetime | None] = mapped_column(UTCDateTime)
     valid_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When the holder was reminded that it expires soon (once per coupon).
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     source: Mapped[str] = mapped_column(String(64), default="claim")
     # The coupon's own value when it differs from its template's: a red-envelope share paid
     # out as a fixed coupon.

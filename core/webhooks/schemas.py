@@ -35,7 +35,7 @@ class EndpointCreate(BaseModel):
             ]
         },
     )
-    url: str = Field(min_length=8, max_length=500, pattern=r"^https?://")
+    url: str = Field(min_length=8, max_length=500, pattern=r"^https?://[\x21-\x7e]+$")
     events: list[EventType] = Field(min_length=1, max_length=len(EVENT_TYPES) + 1)
 
 

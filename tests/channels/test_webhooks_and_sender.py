@@ -140,3 +140,21 @@ async def test_whatsapp_signature_is_checked_and_duplicates_have_one_effect(
     for _ in range(2):
         assert (await chat.post_body(body.encode())).status == 200
     assert await received_events(shop) == before + 1
+
+
+async def test_credentials_that_cannot_travel_in_a_header_are_refused_clearly(shop):
+    body = {
+        "phone_number_id": "106540352242922",
+        "access_token": "EAAG-token-with-é-inside",
+        "app_secret": "app-secret-for-tests",
+        "verify_token": "verify-token-for-tests",
+    }
+    response = await shop.call("post", "/channels/whatsapp", body)
+    assert (response.status, response.json["error"]["field"]) == (422, "access_token")
+
+
+async def test_a_webhook_url_with_control_characters_is_refused(shop):
+    response = await shop.call(
+        "post", "/webhook-endpoints", {"url": "https://\x01shop.example/hook", "events": ["*"]}
+    )
+    assert (response.status, response.json["error"]["field"]) == (422, "url")
