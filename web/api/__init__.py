@@ -2,6 +2,7 @@ from sanic import Blueprint
 
 from web.api import (
     activities,
+    broadcasts,
     channels,
     codes,
     coupons,
@@ -28,5 +29,6 @@ def api_blueprints() -> Blueprint:
         webhooks_out.bp,
         jobs.bp,
         channels.bp,
+        broadcasts.bp,
         url_prefix=API_PREFIX,
     )
