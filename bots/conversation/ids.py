@@ -53,6 +53,9 @@ def parse_start_payload(payload: str) -> tuple[str, dict[str, uuid.UUID]] | None
         return None
     tagged: dict[str, uuid.UUID] = {}
     while (match := _SUFFIX.match(payload)) and match["tag"] not in tagged:
-        tagged[match["tag"]] = parse_short_id(match["id"])  # type: ignore[assignment]
+        found = parse_short_id(match["id"])
+        if found is None:
+            break
+        tagged[match["tag"]] = found
         payload = match["slug"]
     return payload, tagged
