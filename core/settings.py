@@ -41,6 +41,8 @@ class Settings(BaseSettings):
     relay_batch_size: Annotated[int, Field(ge=1, le=10_000)] = 200
     max_deliveries: Annotated[int, Field(ge=1, le=100)] = 5
     retry_delay_seconds: Annotated[float, Field(ge=0, le=300)] = 1.0
+    # Messages a second to one chat (Telegram asks for about one; bursts of a few are fine).
+    chat_rate_per_chat: Annotated[float, Field(gt=0, le=1000)] = 1.0
     code_attempts_per_minute: Annotated[int, Field(ge=1, le=10_000)] = 10
     webhook_timeout_seconds: Annotated[float, Field(gt=0, le=60)] = 5
     # Off in production: a merchant's webhook URL must not reach into Confetti's own network.

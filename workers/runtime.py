@@ -36,7 +36,13 @@ class WorkerRuntime:
         self.broker = broker
         self.consumers = consumers if consumers is not None else all_consumers(channels)
         self.chat_sender = (
-            ChatSender(db, channels.sealer, channels.senders, holder=PROCESS_ID)
+            ChatSender(
+                db,
+                channels.sealer,
+                channels.senders,
+                holder=PROCESS_ID,
+                per_chat_rate=settings.chat_rate_per_chat,
+            )
             if channels is not None
             else None
         )

@@ -16,6 +16,9 @@ def settings(tmp_path, database_url, fake_telegram, fake_whatsapp):
         public_url="https://confetti.test",
         telegram_api_base=fake_telegram.base_url,
         whatsapp_api_base=f"{fake_whatsapp.base_url}/v21.0",
+        # Not what the sender's manners are tested with (tests/core/test_ratelimit.py): these
+        # tests follow conversations, and a real chat's one message a second would slow them.
+        chat_rate_per_chat=50.0,
     )
 
 
