@@ -13,6 +13,7 @@ import structlog
 from pydantic import ValidationError
 from sanic import Sanic
 from sanic.worker.loader import AppLoader
+from sqlalchemy import select
 
 from core.activities.models import Activity
 from core.activities.verify import FairnessReport, fairness_report
@@ -67,17 +68,23 @@ def demo() -> None:
     """Create the demo merchant if needed and print where to start."""
     settings = _settings()
 
-    async def run() -> tuple[str, str]:
+    async def run() -> tuple[str, str, list[tuple[str, str]]]:
         db = Database(settings)
         try:
             async with db.transaction() as session:
                 merchant, key = await ensure_demo_merchant(session, settings.secret_key)
-                return merchant.name, key
+                rows = await session.execute(
+                    select(Activity.name, Activity.slug)
+                    .where(Activity.merchant_id == merchant.id)
+                    .order_by(Activity.name)
+                )
+                return merchant.name, key, list(rows.tuples())
         finally:
             await db.dispose()
 
-    name, key = asyncio.run(run())
+    name, key, activities = asyncio.run(run())
     base = settings.base_url
+    chats = [f"  Web chat      {base}/a/{slug}/chat  ({title})" for title, slug in activities]
     click.echo(
         "\n".join(
             [
@@ -88,6 +95,7 @@ def demo() -> None:
                 f"  Health        {base}/healthz",
                 f"  Demo merchant {name}",
                 f"  API key       {key}",
+                *chats,
                 "",
                 f"  Try: curl -H 'Authorization: Bearer {key}' {base}/api/v1/merchant",
                 "",
