@@ -15,7 +15,6 @@ import asyncio
 import uuid
 from collections import defaultdict
 from collections.abc import Mapping
-from contextlib import suppress
 from datetime import timedelta
 from typing import Any
 
@@ -40,6 +39,7 @@ from core.customers.models import ChannelIdentity
 from core.db import Database
 from core.leases.service import take_lease
 from core.ratelimit import TokenBucket
+from workers.pacing import rest
 
 log = structlog.get_logger("confetti.chat_sender")
 
@@ -71,10 +71,10 @@ class ChatSender:
         self._account_buckets: dict[uuid.UUID, TokenBucket] = {}
         self._chat_buckets: dict[tuple[uuid.UUID, str], TokenBucket] = {}
 
-    async def run(self) -> None:
+    async def run(self, stopping: asyncio.Event) -> None:
         unregister = on_commit(MESSAGES_SIGNAL, self._wake.set)
         try:
-            while True:
+            while not stopping.is_set():
                 sent = 0
                 try:
                     if await self._holds_lease():
@@ -83,8 +83,7 @@ class ChatSender:
                     log.exception("chat_sender.failed")
                 if not sent:
                     self._wake.clear()
-                    with suppress(TimeoutError):
-                        await asyncio.wait_for(self._wake.wait(), self.poll_seconds)
+                    await rest(stopping, self.poll_seconds, self._wake)
         finally:
             unregister()
 

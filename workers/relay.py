@@ -7,7 +7,6 @@ event id.
 """
 
 import asyncio
-from contextlib import suppress
 
 import structlog
 from sqlalchemy import delete, select
@@ -16,6 +15,7 @@ from core.broker import Broker
 from core.db import Database
 from core.events.models import OutboxEntry
 from core.events.service import on_outbox_commit
+from workers.pacing import rest
 
 log = structlog.get_logger("confetti.relay")
 
@@ -60,11 +60,13 @@ class OutboxRelay:
             )
         return len(entries)
 
-    async def run(self) -> None:
-        """Relay until cancelled: at once after a commit that wrote events, else every interval."""
+    async def run(self, stopping: asyncio.Event | None = None) -> None:
+        """Relay until stopping (or cancelled): at once after a commit that wrote events, else
+        every interval."""
+        stopping = stopping or asyncio.Event()
         unregister = on_outbox_commit(self._wake.set)
         try:
-            while True:
+            while not stopping.is_set():
                 self._wake.clear()
                 try:
                     sent = await self.relay_once()
@@ -77,7 +79,6 @@ class OutboxRelay:
                     continue
                 if sent:
                     log.debug("outbox.relay.published", count=sent)
-                with suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), timeout=self.interval)
+                await rest(stopping, self.interval, self._wake)
         finally:
             unregister()

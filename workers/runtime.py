@@ -17,6 +17,7 @@ from workers.relay import OutboxRelay
 from workers.schedules import PROCESS_ID, SCHEDULED_JOBS, PeriodicJob, run_periodically
 
 log = structlog.get_logger("confetti.worker")
+STOP_GRACE_SECONDS = 10.0
 
 
 class WorkerRuntime:
@@ -54,6 +55,7 @@ class WorkerRuntime:
         )
         self.jobs = jobs
         self._tasks: list[asyncio.Task[None]] = []
+        self._stopping = asyncio.Event()
         self._subscriptions: list[Subscription] = []
 
     async def start(self) -> None:
@@ -66,12 +68,12 @@ class WorkerRuntime:
             max_deliveries=self.settings.max_deliveries,
             retry_delay=self.settings.retry_delay_seconds,
         )
-        self._tasks = [asyncio.create_task(self.relay.run(), name="outbox-relay")]
-        self._tasks += [
-            asyncio.create_task(run_periodically(self.db, job), name=job.name) for job in self.jobs
-        ]
+        self._stopping = asyncio.Event()
+        loops = [("outbox-relay", self.relay.run(self._stopping))]
+        loops += [(job.name, run_periodically(self.db, job, self._stopping)) for job in self.jobs]
         if self.chat_sender is not None:
-            self._tasks.append(asyncio.create_task(self.chat_sender.run(), name="chat-sender"))
+            loops.append(("chat-sender", self.chat_sender.run(self._stopping)))
+        self._tasks = [asyncio.create_task(loop, name=name) for name, loop in loops]
         log.info("worker.started", consumers=[c.name for c in self.consumers])
 
     async def stop(self) -> None:
@@ -79,10 +81,15 @@ class WorkerRuntime:
         for subscription in self._subscriptions:
             await subscription.stop()
         self._subscriptions = []
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with suppress(asyncio.CancelledError):
-                await task
+        # Loops finish their round and return; one still busy after the grace period is
+        # cancelled (a long webhook or chat send).
+        self._stopping.set()
+        if self._tasks:
+            _, busy = await asyncio.wait(self._tasks, timeout=STOP_GRACE_SECONDS)
+            for task in busy:
+                task.cancel()
+            for task in self._tasks:
+                with suppress(asyncio.CancelledError):
+                    await task
         self._tasks = []
         log.info("worker.stopped")

@@ -23,6 +23,7 @@ from core.merchants.models import Merchant
 from core.points.rules import award_birthdays
 from core.points.service import expire_points
 from workers.jobs import run_due_jobs
+from workers.pacing import rest
 from workers.reminders import remind_expiring_coupons, remind_expiring_points
 from workers.webhooks import send_due_webhooks
 
@@ -102,10 +103,10 @@ async def _holds_lease(db: Database, job: PeriodicJob) -> bool:
         return await take_lease(session, job.name, PROCESS_ID, duration)
 
 
-async def run_periodically(db: Database, job: PeriodicJob) -> None:
-    """Run `job` now and every interval until cancelled, in whichever worker process holds its
+async def run_periodically(db: Database, job: PeriodicJob, stopping: asyncio.Event) -> None:
+    """Run `job` now and every interval until stopping, in whichever worker process holds its
     lease; a failure waits for the next turn."""
-    while True:
+    while not stopping.is_set():
         try:
             done = await job.run(db) if await _holds_lease(db, job) else 0
             if done:
@@ -114,4 +115,4 @@ async def run_periodically(db: Database, job: PeriodicJob) -> None:
             raise
         except Exception:
             log.exception("schedule.job.failed", job=job.name)
-        await asyncio.sleep(job.every_seconds)
+        await rest(stopping, job.every_seconds)
