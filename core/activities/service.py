@@ -461,7 +461,7 @@ async def activity_view(
         budget_remaining=budget_remaining,
         prizes=[await _prize_view(session, prize, published) for prize in prizes],
         marquee=activity.settings.get("marquee"),
-        envelope=await _envelope_view(session, activity),
+        envelope=await envelope_view(session, activity),
         templates=[uuid.UUID(t) for t in activity.settings.get("templates") or []],
         created_at=activity.created_at,
         published_at=activity.published_at,
@@ -484,7 +484,7 @@ async def _prize_view(session: AsyncSession, prize: Prize, published: bool) -> P
     )
 
 
-async def _envelope_view(session: AsyncSession, activity: Activity) -> EnvelopeOut | None:
+async def envelope_view(session: AsyncSession, activity: Activity) -> EnvelopeOut | None:
     envelope = activity.settings.get("envelope")
     if not envelope:
         return None

@@ -39,6 +39,7 @@ async def test_a_red_envelope_opens_once_with_a_share_of_the_pot(chat, shop):
     card = await chat.start(activity["slug"], activity["slug"])
     opened = await chat.press(option(card[-1], "p:"))
     assert "red envelope" in opened[-1].text and "points" in opened[-1].text
+    assert "3 of 4 envelopes" in opened[-1].text
     again = await chat.press(option(card[-1], "p:"))
     assert "no tries left" in again[-1].text.lower()
 

@@ -18,6 +18,7 @@ from core.activities.service import (
     activity_by_slug,
     collection_view,
     effective_status,
+    envelope_view,
     get_activity,
     prizes_of,
 )
@@ -201,6 +202,10 @@ async def _result_replies(
         text = t("group.waiting", members=result.group.members, needed=result.group.needed)
     elif result.share is not None and result.reward.type != "none":
         text = t("envelope.opened") + "\n" + text
+    if activity.kind == "red_envelope" and (
+        envelope := await envelope_view(conv.session, activity)
+    ):
+        text += "\n" + t("envelope.left", left=envelope.left, shares=envelope.shares)
     options = []
     if activity.kind in DRAW_KINDS and result.tries_left != 0:
         ref = f":{short_id(referrer)}" if referrer else ""
