@@ -97,3 +97,34 @@ async def test_coupons_are_collected_shown_with_a_qr_and_a_typed_code_redeemed(c
     assert "doesn't exist" in wrong[-1].text
     redeemed = await chat.type(code)
     assert "Code redeemed" in redeemed[-1].text and "7 points" in redeemed[-1].text
+
+
+async def test_points_won_are_exchanged_for_a_coupon_from_the_catalogue(chat, shop):
+    activity = await shop.live(
+        wheel(
+            prizes=[
+                {"name": "Points", "weight": 10**6, "reward": {"type": "points", "amount": 150}},
+                {"name": "Thanks", "weight": 1, "consolation": True, "reward": {"type": "none"}},
+            ]
+        )
+    )
+    template = await coupon_template(shop.db, shop.merchant, name="Tea voucher")
+    item = await shop.call(
+        "post",
+        "/points/catalogue",
+        {
+            "name": "Tea voucher",
+            "cost": 100,
+            "reward": {"type": "coupon", "template_id": str(template.id)},
+        },
+    )
+    assert item.status == 201, item.text
+    card = await chat.start(activity["slug"], activity["slug"])
+    await chat.press(option(card[-1], "p:"))
+
+    points = await chat.press("pt")
+    assert "150 points" in points[-1].text
+    exchanged = await chat.press(option(points[-1], "x:"))
+    assert "Tea voucher" in exchanged[-1].text and "50 points" in exchanged[-1].text
+    poorer = await chat.press(option(points[-1], "x:"))
+    assert "enough points" in poorer[-1].text
