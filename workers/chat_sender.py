@@ -48,6 +48,8 @@ DEFAULT_RATE = {"telegram": 25.0, "whatsapp": 80.0}
 PER_CHAT_RATE, PER_CHAT_BURST = 1.0, 4.0
 MAX_ATTEMPTS = 8
 LEASE = "chat.sender"
+ROUND_SECONDS = 5.0
+LEASE_SECONDS = 20.0  # a round, plus a platform call's timeout, plus margin
 
 
 class ChatSender:
@@ -67,6 +69,7 @@ class ChatSender:
         self.batch_size, self.poll_seconds = batch_size, poll_seconds
         self.per_chat_rate = per_chat_rate
         self._slots = asyncio.Semaphore(concurrency)
+        self._round_ends = 0.0
         self._wake = asyncio.Event()
         self._account_buckets: dict[uuid.UUID, TokenBucket] = {}
         self._chat_buckets: dict[tuple[uuid.UUID, str], TokenBucket] = {}
@@ -88,12 +91,16 @@ class ChatSender:
             unregister()
 
     async def _holds_lease(self) -> bool:
-        duration = timedelta(seconds=max(self.poll_seconds * 20, 15))
+        # Longer than a round and the platform call that may end it, so the lease never lapses
+        # while its holder is still sending.
+        duration = timedelta(seconds=LEASE_SECONDS)
         async with self.db.transaction() as session:
             return await take_lease(session, LEASE, self.holder, duration)
 
     async def send_due(self) -> int:
-        """Send what is due now; returns how many messages were handled."""
+        """Send what is due now, for at most a round; returns how many messages were handled
+        (0 when all that is due must wait: the loop then rests)."""
+        self._round_ends = asyncio.get_running_loop().time() + ROUND_SECONDS
         async with self.db.transaction(write=False) as session:
             due = list(
                 (
@@ -121,19 +128,23 @@ class ChatSender:
         chats: defaultdict[tuple[uuid.UUID, str], list[OutgoingMessage]] = defaultdict(list)
         for message in due:
             chats[(message.account_id, message.address)].append(message)
-        await asyncio.gather(
+        handled = await asyncio.gather(
             *(self._send_chat(accounts.get(key[0]), messages) for key, messages in chats.items())
         )
-        return len(due)
+        return sum(handled)
 
     async def _send_chat(
         self, account: ChannelAccount | None, messages: list[OutgoingMessage]
-    ) -> None:
-        """One chat's messages in order; the first that must wait holds back the rest."""
+    ) -> int:
+        """One chat's messages in order; the first that must wait holds back the rest.
+        Returns how many were handled."""
+        handled = 0
         async with self._slots:
             for message in messages:
                 if account is None or not await self._deliver(account, message):
-                    return
+                    break
+                handled += 1
+        return handled
 
     async def _deliver(self, account: ChannelAccount, message: OutgoingMessage) -> bool:
         """Send one message and record the outcome; False if the chat must wait."""
@@ -146,8 +157,12 @@ class ChatSender:
         ):
             await self._finish(message, "skipped", reason="customer unreachable")
             return True
-        await self._bucket(account).take()
-        await self._chat_bucket(account, message.address).take()
+        buckets = (self._bucket(account), self._chat_bucket(account, message.address))
+        remaining = self._round_ends - asyncio.get_running_loop().time()
+        if max(bucket.wait_time() for bucket in buckets) > remaining:
+            return False  # next round: the lease must be renewed first
+        for bucket in buckets:
+            await bucket.take()
         try:
             sent = await self._send(account, message, reply, identity)
         except RateLimited as limited:

@@ -7,17 +7,23 @@ event id.
 """
 
 import asyncio
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
 
 import structlog
-from sqlalchemy import delete, select
+from sqlalchemy import delete, exists, select
 
 from core.broker import Broker
+from core.broker.memory import topic_matches
 from core.db import Database
-from core.events.models import OutboxEntry
-from core.events.service import on_outbox_commit
+from core.events.models import Event, OutboxEntry, ProcessedEvent
+from core.events.service import EventEnvelope, on_outbox_commit
+from workers.consumers import Consumer
 from workers.pacing import rest
 
 log = structlog.get_logger("confetti.relay")
+REQUEUE_BATCH = 500
 
 
 class OutboxRelay:
@@ -82,3 +88,52 @@ class OutboxRelay:
                 await rest(stopping, self.interval, self._wake)
         finally:
             unregister()
+
+
+async def requeue_unprocessed(
+    db: Database, consumers: Sequence[Consumer], *, since: datetime
+) -> int:
+    """The in-process broker's queues die with their process (killed, or stopped with messages
+    still queued): put back in the outbox, oldest first, each event since `since` that a
+    consumer wants and has not processed. Consumers skip what they did process, so requeuing an
+    event another consumer already had is harmless."""
+    async with db.transaction() as session:
+        missing: dict[uuid.UUID, datetime] = {}
+        for consumer in consumers:
+            rows = await session.execute(
+                select(Event.id, Event.type, Event.occurred_at).where(
+                    Event.occurred_at >= since,
+                    ~exists().where(
+                        ProcessedEvent.consumer == consumer.name,
+                        ProcessedEvent.event_id == Event.id,
+                    ),
+                    ~exists().where(OutboxEntry.event_id == Event.id),
+                )
+            )
+            for event_id, topic, occurred_at in rows:
+                if any(topic_matches(pattern, topic) for pattern in consumer.topics):
+                    missing[event_id] = occurred_at
+        ordered = sorted(missing, key=lambda event_id: (missing[event_id], event_id))
+        for start in range(0, len(ordered), REQUEUE_BATCH):
+            chunk = ordered[start : start + REQUEUE_BATCH]
+            events = {
+                e.id: e
+                for e in (await session.execute(select(Event).where(Event.id.in_(chunk)))).scalars()
+            }
+            for event_id in chunk:
+                event = events[event_id]
+                envelope = EventEnvelope(
+                    id=event.id,
+                    type=event.type,
+                    merchant_id=event.merchant_id,
+                    occurred_at=event.occurred_at,
+                    payload=event.payload,
+                )
+                session.add(
+                    OutboxEntry(
+                        event_id=event.id, topic=event.type, body=envelope.model_dump_json()
+                    )
+                )
+    if missing:
+        log.warning("outbox.requeued", count=len(missing))
+    return len(missing)

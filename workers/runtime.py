@@ -3,21 +3,25 @@
 import asyncio
 from collections.abc import Sequence
 from contextlib import suppress
+from datetime import timedelta
 
 import structlog
 
 from bots.channels import ChatChannels
 from core.broker import Broker, Subscription
+from core.broker.memory import MemoryBroker
+from core.clock import utcnow
 from core.db import Database
 from core.settings import Settings
 from workers.chat_sender import ChatSender
 from workers.consumers import Consumer, declare_queues, subscribe_all
 from workers.registry import all_consumers
-from workers.relay import OutboxRelay
+from workers.relay import OutboxRelay, requeue_unprocessed
 from workers.schedules import PROCESS_ID, SCHEDULED_JOBS, PeriodicJob, run_periodically
 
 log = structlog.get_logger("confetti.worker")
 STOP_GRACE_SECONDS = 10.0
+REQUEUE_WINDOW = timedelta(days=7)
 
 
 class WorkerRuntime:
@@ -61,6 +65,10 @@ class WorkerRuntime:
     async def start(self) -> None:
         # Queues exist before the first publish, so no event is dropped for want of a queue.
         await declare_queues(self.broker, self.consumers)
+        if isinstance(self.broker, MemoryBroker):
+            # Its queues died with the last process: whatever they held is relayed again.
+            since = utcnow() - REQUEUE_WINDOW
+            await requeue_unprocessed(self.db, self.consumers, since=since)
         self._subscriptions = await subscribe_all(
             self.db,
             self.broker,

@@ -2,18 +2,30 @@
 each `prize.won` event must reach its customer's chat as one message, however the processes
 and the broker fail meanwhile.
 
-The data is made with the core services in the test process (2,000 HTTP plays would be slow);
-the processes under test only relay, consume and send.
+The data is made in the test process, before or beside the processes under test, which only
+relay, consume and send. The first customers play for real (`core.activities.play`, as
+`POST /activities/{id}/play` does); the others get copies of a real winning try: its `Play` row
+and its `prize.won` event, with ids of their own. 2,000 real tries take about 40 s here, the
+copies a second or two; and the consumers and the sender cannot tell them apart. (The copies
+leave out the try's `activity.played` event, which only the statistics and webhook consumers
+read: half the events, half the wait, and nothing the prize's journey depends on.)
 """
 
 import asyncio
+import secrets
+import time
 import uuid
 from collections import Counter
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from inspect import signature
+from pathlib import Path
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, inspect, select
 
+from core.activities.models import Play
 from core.activities.play import play
 from core.activities.schemas import ActivityCreate, PlayRequest
 from core.activities.service import create_activity, publish
@@ -21,23 +33,26 @@ from core.channels.models import OutgoingMessage
 from core.channels.service import save_account
 from core.clock import utcnow
 from core.crypto import Sealer
+from core.customers.models import ChannelIdentity, Customer
 from core.customers.service import channel_external_id, enter_by_channel
 from core.db import Database
 from core.events.models import Event, OutboxEntry, ProcessedEvent
+from core.events.service import record_event
 from core.merchants.models import Merchant
 from core.stats.models import DailyStat
-from tests.fakes.telegram import FakeTelegram
 from tests.factories import merchant_with_key
+from tests.fakes.telegram import FakeTelegram
+from workers.chat_sender import ChatSender
 
 BOT_TOKEN = "5151515151:AAF-reliability-fake-token-0123456789"
-PRIZE = "Gold"
+PRIZE = "Golden sticker"
 PRIZES = 2_000
 FIRST_USER_ID = 700_000_000
-# The chat sender's messages in flight at once (workers/chat_sender.py): a sender killed after
-# Telegram accepted them but before it committed `sent` sends each of them again, once.
-SENDER_IN_FLIGHT = 32
-# Customers per transaction while seeding, and transactions at once.
-CHUNK, SEEDERS = 100, 4
+REAL_PLAYS = 20  # customers who go through the real services; the rest are copies
+CHUNK = 250  # customers per transaction while seeding
+# The chat sender's messages in flight at once: a sender killed after Telegram accepted them but
+# before it committed `sent` leaves them pending, and the next sender sends each again, once.
+SENDER_IN_FLIGHT: int = signature(ChatSender).parameters["concurrency"].default
 
 
 @dataclass(frozen=True)
@@ -45,11 +60,20 @@ class Shop:
     merchant_id: uuid.UUID
     activity_id: uuid.UUID
     users: tuple[int, ...]  # Telegram user ids: each one chat, one customer, one prize
+    customers: dict[int, uuid.UUID]  # user id -> customer id
+    winning_play: dict[str, Any]  # a real winning try's Play columns, to copy
+    winning_event: dict[str, Any]  # and its `prize.won` event's payload
+
+    @property
+    def copied_users(self) -> tuple[int, ...]:
+        """The customers who have not played yet: `win_prizes` gives them copies."""
+        return self.users[REAL_PLAYS:]
 
 
 async def open_shop(db: Database, fake: FakeTelegram, *, customers: int = PRIZES) -> Shop:
     """A merchant with a Telegram bot (fast enough not to throttle the test), a live wheel whose
-    only real prize is practically always won, and `customers` who wrote to the bot."""
+    only real prize is practically always won, `customers` who wrote to the bot, and the first
+    `REAL_PLAYS` of them winning the prize through the real play service."""
     fake.add_bot(BOT_TOKEN, username="shop_bot")
     merchant, _ = await merchant_with_key(db, name="Reliable Shop")
     async with db.transaction() as session:
@@ -70,56 +94,131 @@ async def open_shop(db: Database, fake: FakeTelegram, *, customers: int = PRIZES
             merchant,
             ActivityCreate(
                 kind="lucky_draw",
-                name="Always wins",
+                name="Everybody wins",
                 starts_at=start,
                 ends_at=start + timedelta(hours=2),
                 prizes=[
-                    {"name": PRIZE, "weight": 10**6, "reward": {"type": "points", "amount": 10}},
-                    {"name": "Thanks", "weight": 1, "consolation": True, "reward": {"type": "none"}},
+                    {"name": PRIZE, "weight": 10**6, "reward": {"type": "none"}},
+                    {
+                        "name": "Thanks",
+                        "weight": 1,
+                        "consolation": True,
+                        "reward": {"type": "none"},
+                    },
                 ],
             ),
         )
         await publish(session, merchant.id, activity.id)
     users = tuple(range(FIRST_USER_ID, FIRST_USER_ID + customers))
+    ids = await _customers_who_chatted(db, merchant.id, account.id, users)
+    play_id = await _real_wins(db, merchant.id, activity.id, users[:REAL_PLAYS])
+    async with db.transaction(write=False) as session:
+        winning = await session.get(Play, play_id)
+        columns = {c.key: getattr(winning, c.key) for c in inspect(Play).column_attrs}
+        won = (
+            await session.execute(select(Event.payload).where(Event.type == "prize.won"))
+        ).scalars()
+        payload = next(p for p in won if p["play_id"] == str(play_id))
+    return Shop(merchant.id, activity.id, users, ids, columns, payload)
+
+
+async def _customers_who_chatted(
+    db: Database, merchant_id: uuid.UUID, account_id: uuid.UUID, users: tuple[int, ...]
+) -> dict[int, uuid.UUID]:
+    """Each user as the Telegram webhook leaves them: a customer with an identity on the bot
+    (`enter_by_channel`, then the conversation router's `account_id`). The first few through
+    the service, the rest inserted alike in bulk."""
+    ids = {}
+    now = utcnow()
+    async with db.transaction() as session:
+        for user in users[:REAL_PLAYS]:
+            customer, identity, _ = await enter_by_channel(
+                session, merchant_id, "telegram", str(user)
+            )
+            identity.account_id, identity.last_inbound_at = account_id, now
+            ids[user] = customer.id
 
     async def chatted(chunk: tuple[int, ...]) -> None:
         async with db.transaction() as session:
             for user in chunk:
-                _, identity, _ = await enter_by_channel(session, merchant.id, "telegram", str(user))
-                identity.account_id = account.id  # as the conversation router does
-                identity.last_inbound_at = utcnow()
+                ids[user] = uuid.uuid4()
+                session.add(
+                    Customer(
+                        id=ids[user],
+                        merchant_id=merchant_id,
+                        external_id=channel_external_id("telegram", str(user)),
+                        created_at=now,
+                    )
+                )
+            await session.flush()
+            session.add_all(
+                ChannelIdentity(
+                    id=uuid.uuid4(),
+                    merchant_id=merchant_id,
+                    customer_id=ids[user],
+                    channel="telegram",
+                    address=str(user),
+                    account_id=account_id,
+                    last_inbound_at=now,
+                    created_at=now,
+                )
+                for user in chunk
+            )
 
-    await _in_chunks(users, chatted)
-    return Shop(merchant.id, activity.id, users)
+    await _in_chunks(users[REAL_PLAYS:], chatted)
+    return ids
+
+
+async def _real_wins(
+    db: Database, merchant_id: uuid.UUID, activity_id: uuid.UUID, users: tuple[int, ...]
+) -> uuid.UUID:
+    """Each user plays until they win the prize (the consolation prize is one chance in a
+    million); returns the last winning try's id."""
+    async with db.transaction() as session:
+        merchant = await session.get(Merchant, merchant_id)
+        for user in users:
+            request = PlayRequest(customer=channel_external_id("telegram", str(user)))
+            while (result := await play(session, merchant, activity_id, request)).prize.consolation:
+                pass
+    return result.play_id
 
 
 async def win_prizes(db: Database, shop: Shop, users: tuple[int, ...] | None = None) -> None:
-    """Each of `users` (default: every customer) plays through the API's service until they win
-    the prize (the consolation prize, one chance in a million, is played again): one `prize.won`
-    event each, committed with its play and outbox row."""
+    """Each of `users` (default: all who have not played) wins the prize: a copy of the real
+    winning try, committed with its `prize.won` event and outbox row like a real one."""
 
     async def won(chunk: tuple[int, ...]) -> None:
         async with db.transaction() as session:
-            merchant = await session.get(Merchant, shop.merchant_id)
             for user in chunk:
-                request = PlayRequest(customer=channel_external_id("telegram", str(user)))
-                while True:
-                    result = await play(session, merchant, shop.activity_id, request)
-                    if not result.prize.consolation:
-                        break
+                customer_id, play_id = shop.customers[user], uuid.uuid4()
+                session.add(
+                    Play(
+                        **{
+                            **shop.winning_play,
+                            "id": play_id,
+                            "customer_id": customer_id,
+                            "client_seed": f"{customer_id.hex}:{secrets.token_hex(8)}",
+                            "created_at": utcnow(),
+                        }
+                    )
+                )
+                payload = {
+                    **shop.winning_event,
+                    "customer_id": str(customer_id),
+                    "play_id": str(play_id),
+                }
+                await record_event(
+                    session, merchant_id=shop.merchant_id, type="prize.won", payload=payload
+                )
 
-    await _in_chunks(shop.users if users is None else users, won)
+    await _in_chunks(shop.copied_users if users is None else users, won)
 
 
-async def _in_chunks(users: tuple[int, ...], work) -> None:
-    chunks = iter([users[at : at + CHUNK] for at in range(0, len(users), CHUNK)])
-
-    async def seeder() -> None:
-        for chunk in chunks:  # the seeders share one iterator: each chunk is taken once
-            await work(chunk)
-
-    seeders = SEEDERS if len(users) > CHUNK else 1
-    await asyncio.gather(*(seeder() for _ in range(seeders)))
+async def _in_chunks(
+    users: tuple[int, ...], work: Callable[[tuple[int, ...]], Awaitable[None]]
+) -> None:
+    for at in range(0, len(users), CHUNK):
+        await work(users[at : at + CHUNK])
 
 
 def prize_messages(fake: FakeTelegram) -> Counter[int]:
@@ -159,6 +258,54 @@ async def progress(db: Database, fake: FakeTelegram) -> Progress:
             )
         ).scalar_one()
     return Progress(outbox, notified, pending, len(prize_messages(fake)))
+
+
+class EventsLost(AssertionError):
+    """Events the consumers never got, with nothing left to relay or send: gone for good."""
+
+
+async def settled(
+    db: Database,
+    fake: FakeTelegram,
+    shop: Shop,
+    *,
+    logs: Sequence[Path] = (),
+    within: float = 90,
+    stalled: float = 30,
+) -> None:
+    """Wait until every prize reached its chat and nothing is left to relay, consume or send.
+    Fail after `within` seconds, or sooner when nothing has moved for `stalled` seconds (longer
+    than a dead sender's lease and a retry's back-off), saying how far it got and what the
+    processes logged last."""
+    started = moved = time.monotonic()
+    last = None
+    while not await all_delivered(db, fake, shop):
+        now, clock = await progress(db, fake), time.monotonic()
+        if now != last:
+            last, moved = now, clock
+        if clock - moved >= stalled:
+            if not (now.outbox or now.pending):  # nothing left anywhere the system can see
+                raise EventsLost(
+                    f"nothing moved for {stalled} s, nothing left to relay or send, and "
+                    f"{len(shop.users) - now.notified} prize events never consumed: {now}"
+                    + _last_words(logs)
+                )
+            raise AssertionError(f"stalled for {stalled} s: {now}{_last_words(logs)}")
+        assert clock - started < within, f"not settled within {within} s: {now}{_last_words(logs)}"
+        await asyncio.sleep(0.2)  # a few queries a poll: leave the CPU to the processes
+
+
+def _last_words(logs: Sequence[Path], lines: int = 15) -> str:
+    """The end of each process's log, leaving out the one line per message sent."""
+    tails = []
+    for log in logs:
+        kept = [
+            line
+            for line in log.read_text(errors="replace").splitlines()
+            if "chat_sender.message.sent" not in line
+        ]
+        tails.append(f"\n--- {log.name}, last {lines} lines:\n" + "\n".join(kept[-lines:]))
+    return "".join(tails)
 
 
 async def all_delivered(db: Database, fake: FakeTelegram, shop: Shop) -> bool:

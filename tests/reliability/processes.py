@@ -1,0 +1,56 @@
+"""`confetti worker` and `confetti serve` as real processes, driven from an async test: the fake
+Telegram server lives in the test's event loop, so nothing here may block it."""
+
+import asyncio
+import contextlib
+import signal
+from pathlib import Path
+
+import httpx
+
+from tests.fixtures.processes import CONFETTI
+
+Process = asyncio.subprocess.Process
+
+
+async def start(env: dict[str, str], log: Path, *args: str) -> Process:
+    """`confetti <args>`, logging to `log` (a pipe could fill and stall it)."""
+    with log.open("a") as log_file:
+        return await asyncio.create_subprocess_exec(
+            CONFETTI, *args, env=env, stdout=log_file, stderr=log_file
+        )
+
+
+async def start_serving(env: dict[str, str], port: int, log: Path, within: float = 60) -> Process:
+    """`confetti serve` once its health check answers 200."""
+    process = await start(env, log, "serve", "--port", str(port))
+    url = f"http://127.0.0.1:{port}/healthz"
+    async with httpx.AsyncClient(timeout=1) as client, asyncio.timeout(within):
+        while True:
+            assert process.returncode is None, f"serve exited:\n{tail(log)}"
+            with contextlib.suppress(httpx.TransportError):
+                if (await client.get(url)).status_code == 200:
+                    return process
+            await asyncio.sleep(0.1)
+
+
+async def kill(process: Process) -> None:
+    """SIGKILL: no handler runs, nothing is flushed or acked."""
+    if process.returncode is None:
+        process.kill()
+    await process.wait()
+
+
+async def stop(process: Process, within: float = 30) -> int:
+    """SIGTERM, as an operator stops it; the exit code (SIGKILL after `within` seconds)."""
+    if process.returncode is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            await asyncio.wait_for(process.wait(), within)
+        except TimeoutError:
+            await kill(process)
+    return process.returncode
+
+
+def tail(log: Path, lines: int = 30) -> str:
+    return "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
