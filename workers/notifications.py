@@ -72,4 +72,42 @@ async def _prize_won(session: AsyncSession, event: EventEnvelope) -> None:
     )
 
 
-NOTIFICATIONS = Consumer(name="notifications", topics=("prize.won",), handle=_prize_won)
+async def _group_paid(session: AsyncSession, event: EventEnvelope) -> None:
+    """A group envelope filled: its members who were not there when it did hear of their share."""
+    if not event.payload.get("announce"):
+        return
+    customer_id = uuid.UUID(event.payload["customer_id"])
+    chat = await reachable_chat(session, event.merchant_id, customer_id)
+    merchant = await session.get(Merchant, event.merchant_id)
+    if chat is None or merchant is None:
+        return
+    identity, account = chat
+    t = Translator(pick_language(identity.locale, None), merchant.timezone)
+    share = event.payload["share"]
+    if event.payload.get("pot_type") == "money":
+        gained = t("notify.group_coupon", amount=t.money(share, merchant.currency))
+    else:
+        gained = t("reward.points", points=share)
+    reply = Reply(
+        text=t("notify.group_paid") + "\n" + gained,
+        options=(Option(id="cp", title=t("button.my_coupons")),),
+    )
+    await queue_messages(
+        session,
+        account,
+        identity.address,
+        [reply.model_dump(mode="json")],
+        purpose="notification",
+        customer_id=customer_id,
+        dedupe_key=f"group-paid:{event.id}",
+    )
+
+
+HANDLERS = {"prize.won": _prize_won, "envelope.opened": _group_paid}
+
+
+async def _notify(session: AsyncSession, event: EventEnvelope) -> None:
+    await HANDLERS[event.type](session, event)
+
+
+NOTIFICATIONS = Consumer(name="notifications", topics=tuple(HANDLERS), handle=_notify)

@@ -65,9 +65,15 @@ async def take_share(
 
 
 async def pay_share(
-    session: AsyncSession, activity: Activity, customer: Customer, share: EnvelopeShare
+    session: AsyncSession,
+    activity: Activity,
+    customer: Customer,
+    share: EnvelopeShare,
+    *,
+    announce: bool = False,
 ) -> GrantedReward:
-    """Pay one share: points, or a fixed coupon worth the share for a money pot."""
+    """Pay one share: points, or a fixed coupon worth the share for a money pot. `announce`:
+    the customer is not the one opening now (their group just filled), so tell them."""
     share.opened_at = utcnow()
     envelope = activity.settings["envelope"]
     await record_event(
@@ -79,6 +85,8 @@ async def pay_share(
             "customer_id": str(customer.id),
             "share": share.amount,
             "pot_type": envelope["pot_type"],
+            "group_id": str(share.group_id) if share.group_id else None,
+            "announce": announce,
         },
     )
     if envelope["pot_type"] == "money":
@@ -121,7 +129,9 @@ async def open_together(
         group.status = "paid"
         for member_share in members:
             member = await session.get(Customer, member_share.opened_by)
-            granted = await pay_share(session, activity, member, member_share)
+            granted = await pay_share(
+                session, activity, member, member_share, announce=member_share is not share
+            )
             if member_share is share:
                 reward, paid_share = granted, share
     await session.flush()

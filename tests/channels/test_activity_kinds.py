@@ -6,6 +6,7 @@ import re
 from tests.activities.shop import wheel, window
 from tests.channels.conftest import another_customer
 from tests.factories import coupon_template
+from tests.waiting import wait_until
 
 
 def option(seen, prefix: str) -> str:
@@ -61,6 +62,8 @@ async def test_a_group_envelope_is_shared_and_fills_with_friends(chat, shop):
     joined = await friend.press(option(invited[-1], "j:"))
 
     assert "red envelope" in joined[-1].text and "points" in joined[-1].text
+    if chat.channel != "web":  # the starter, away from the chat, hears of their share there
+        await wait_until(lambda: any("filled up" in seen.text for seen in chat._received()))
 
 
 async def test_coupons_are_collected_shown_with_a_qr_and_a_typed_code_redeemed(chat, shop):
