@@ -78,7 +78,7 @@ def demo() -> None:
                     .where(Activity.merchant_id == merchant.id)
                     .order_by(Activity.name)
                 )
-                return merchant.name, key, list(rows.tuples())
+                return merchant.name, key, [(title, slug) for title, slug in rows]
         finally:
             await db.dispose()
 
