@@ -10,9 +10,15 @@ import hmac
 
 from cryptography.fernet import Fernet, InvalidToken
 
+from core.errors import ServiceUnavailable
 
-class SealBroken(Exception):
-    """A sealed value could not be opened: a different secret key, or tampering."""
+
+class SealBroken(ServiceUnavailable):
+    """A sealed value could not be opened: a different secret key, or tampering. Our side's
+    fault, and mended by restoring the key: platforms retry what failed meanwhile."""
+
+    code = "credentials_unreadable"
+    message = "Stored credentials cannot be read with this secret key."
 
 
 class Sealer:
@@ -27,7 +33,7 @@ class Sealer:
         try:
             return self._fernet.decrypt(sealed.encode()).decode()
         except InvalidToken as exc:
-            raise SealBroken("a stored secret could not be opened with this secret key") from exc
+            raise SealBroken() from exc
 
 
 def fingerprint(value: str) -> str:

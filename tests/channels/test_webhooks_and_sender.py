@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from core.channels.models import OutgoingMessage
+from core.crypto import Sealer
 from core.customers.models import ChannelIdentity
 from core.events.models import Event
 from tests.activities.shop import wheel
@@ -158,3 +159,12 @@ async def test_a_webhook_url_with_control_characters_is_refused(shop):
         "post", "/webhook-endpoints", {"url": "https://\x01shop.example/hook", "events": ["*"]}
     )
     assert (response.status, response.json["error"]["field"]) == (422, "url")
+
+
+async def test_a_token_sealed_under_another_key_is_a_503_not_a_crash(shop, app, fake_telegram):
+    chat = TelegramChat(shop, fake_telegram)
+    await chat.connect()
+    app.ctx.channels.sealer = Sealer("another-secret-key-" + "y" * 32)
+    response = await chat.post_update({"update_id": 9, "message": {}})
+    assert (response.status, response.json["error"]["code"]) == (503, "credentials_unreadable")
+    assert await received_events(shop) == 0

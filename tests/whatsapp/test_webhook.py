@@ -189,9 +189,7 @@ async def memory_broker() -> AsyncIterator[MemoryBroker]:
 
 @pytest.fixture
 def app(settings: Settings, db: Database, memory_broker: MemoryBroker) -> Sanic:
-    app = create_app(settings, db=db, broker=memory_broker)
-    app.ctx.sealer = Sealer(settings.secret_key)
-    return app
+    return create_app(settings, db=db, broker=memory_broker)
 
 
 @pytest.fixture
@@ -200,7 +198,7 @@ async def account(app: Sanic, db: Database) -> ChannelAccount:
     async with db.transaction() as session:
         return await save_account(
             session,
-            app.ctx.sealer,
+            app.ctx.channels.sealer,
             merchant_id=merchant.id,
             channel="whatsapp",
             external_id=NUMBER_ID,
@@ -374,7 +372,7 @@ async def test_verification_without_a_challenge_is_a_bad_request(
 async def test_credentials_sealed_under_another_key_are_unavailable_not_a_crash(
     app: Sanic, db: Database, account: ChannelAccount
 ) -> None:
-    app.ctx.sealer = Sealer("another-secret-key-" + "y" * 32)
+    app.ctx.channels.sealer = Sealer("another-secret-key-" + "y" * 32)
     body = raw(payload("text_message"))
 
     response = await post(app, account, body, signed(body))

@@ -114,7 +114,7 @@ async def list_all(request: Request) -> HTTPResponse:
 @document(
     summary="Disconnect a bot or number (its Telegram webhook is removed)",
     ok=(200, ChannelAccountOut),
-    errors=(404,),
+    errors=(404, 503),
 )
 async def disconnect(request: Request, account_id: uuid.UUID) -> HTTPResponse:
     ctx = request.app.ctx

@@ -29,7 +29,7 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 @document(
     summary="Telegram's webhook for one merchant bot (authenticated by its secret-token header)",
     ok=(200, Acknowledged),
-    errors=(400, 401, 404),
+    errors=(400, 401, 404, 503),
     authenticated=False,
 )
 async def telegram_update(request: Request, bot_id: str) -> HTTPResponse:
