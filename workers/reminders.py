@@ -1,50 +1,23 @@
 """Reminders in the customer's chat: a coupon expiring within 24 hours, points expiring this
 month. Each is sent once (a coupon is marked reminded; points once per customer and month)."""
 
-import uuid
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from bots.conversation.i18n import Translator, pick_language
+from bots.conversation.i18n import Translator
 from bots.conversation.messages import Option, Reply
 from bots.conversation.texts import coupon_terms
-from core.channels.service import queue_messages
+from bots.notices import notify_customer
 from core.clock import utcnow
 from core.coupons.models import Coupon, CouponTemplate
 from core.coupons.service import coupon_view
 from core.db import Database
 from core.merchants.models import Merchant
 from core.points.models import PointsLot
-from workers.notifications import reachable_chat
 
 BATCH = 200
-
-
-async def _notify(
-    session: AsyncSession,
-    merchant: Merchant,
-    customer_id: uuid.UUID,
-    dedupe_key: str,
-    compose,
-) -> int:
-    chat = await reachable_chat(session, merchant.id, customer_id)
-    if chat is None:
-        return 0
-    identity, account = chat
-    t = Translator(pick_language(identity.locale, None), merchant.timezone)
-    reply: Reply = compose(t)
-    return await queue_messages(
-        session,
-        account,
-        identity.address,
-        [reply.model_dump(mode="json")],
-        purpose="notification",
-        customer_id=customer_id,
-        dedupe_key=dedupe_key,
-    )
 
 
 async def remind_expiring_coupons(db: Database) -> int:
@@ -74,8 +47,9 @@ async def remind_expiring_coupons(db: Database) -> int:
                 text += "\n" + t("coupon.valid_until", when=t.time(coupon.valid_until))
                 return Reply(text=text, options=(Option(id="cp", title=t("button.my_coupons")),))
 
-            queued += await _notify(
-                session, merchant, coupon.customer_id, f"reminder:coupon:{coupon.id}", compose
+            key = f"reminder:coupon:{coupon.id}"
+            queued += await notify_customer(
+                session, merchant, coupon.customer_id, dedupe_key=key, compose=compose
             )
         if rows:
             await session.execute(
@@ -125,5 +99,7 @@ async def remind_expiring_points(db: Database) -> int:
                     return Reply(text=text, options=(Option(id="pt", title=t("button.my_points")),))
 
                 key = f"reminder:points:{customer_id}:{month}"
-                queued += await _notify(session, merchant, customer_id, key, compose)
+                queued += await notify_customer(
+                    session, merchant, customer_id, dedupe_key=key, compose=compose
+                )
     return queued

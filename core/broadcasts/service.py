@@ -27,7 +27,6 @@ from core.merchants.models import Merchant
 
 BROADCAST_JOB_KIND = "broadcast"
 MAX_RECIPIENTS = 100_000
-CHAT_CHANNELS = ("telegram", "whatsapp")
 
 
 async def recipients(
