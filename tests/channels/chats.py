@@ -261,4 +261,9 @@ class WebChat(Chat):
         ]
 
 
+def option(seen: Seen, prefix: str) -> str:
+    """The id of the offered option that starts with `prefix` (`p:` spin, `c:` collect...)."""
+    return next(o for o in seen.options if o.startswith(prefix))
+
+
 CHATS = {"telegram": TelegramChat, "whatsapp": WhatsAppChat, "web": WebChat}

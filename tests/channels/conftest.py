@@ -5,6 +5,7 @@ from tests.channels.chats import CHATS, Chat
 from tests.fixtures.databases import make_settings
 from tests.web.conftest import app, client, memory_broker  # noqa: F401  (same app fixtures)
 from workers.runtime import WorkerRuntime
+from workers.schedules import SCHEDULED_JOBS
 
 
 @pytest.fixture
@@ -22,16 +23,23 @@ def settings(tmp_path, database_url, fake_telegram, fake_whatsapp):
     )
 
 
+@pytest.fixture
+async def worker(shop, app, settings):  # noqa: F811
+    """The workers with the chat channels, and the one timed job the tests need: jobs.run."""
+    jobs = [job for job in SCHEDULED_JOBS if job.name == "jobs.run"]
+    runtime = WorkerRuntime(settings, shop.db, app.ctx.broker, jobs=jobs, channels=app.ctx.channels)
+    await runtime.start()
+    yield runtime
+    await runtime.stop()
+
+
 @pytest.fixture(params=sorted(CHATS))
-async def chat(request, shop, app, fake_telegram, fake_whatsapp, settings):  # noqa: F811
+async def chat(request, shop, fake_telegram, fake_whatsapp, worker):  # noqa: F811
     """A customer on each channel in turn, with a worker answering and sending."""
     fake = {"telegram": fake_telegram, "whatsapp": fake_whatsapp}.get(request.param)
     conversation = CHATS[request.param](shop, fake)
     await conversation.connect()
-    runtime = WorkerRuntime(settings, shop.db, app.ctx.broker, jobs=[], channels=app.ctx.channels)
-    await runtime.start()
-    yield conversation
-    await runtime.stop()
+    return conversation
 
 
 async def another_customer(chat: Chat, who: int) -> Chat:

@@ -4,13 +4,10 @@ coupon collection; then the coupons held, with their QR code, and a code redeeme
 import re
 
 from tests.activities.shop import wheel, window
+from tests.channels.chats import option
 from tests.channels.conftest import another_customer
 from tests.factories import coupon_template
 from tests.waiting import wait_until
-
-
-def option(seen, prefix: str) -> str:
-    return next(o for o in seen.options if o.startswith(prefix))
 
 
 async def test_the_marquee_spins_then_shows_the_prize(chat, shop):

@@ -9,8 +9,6 @@ from core.channels.models import OutgoingMessage
 from tests.activities.shop import wheel
 from tests.channels.chats import TelegramChat
 from tests.waiting import wait_until
-from workers.runtime import WorkerRuntime
-from workers.schedules import SCHEDULED_JOBS
 
 
 @pytest.fixture
@@ -23,15 +21,6 @@ async def telegram_customers(shop, fake_telegram, worker):
         await chat.type("hi")
         chats.append(chat)
     return chats
-
-
-@pytest.fixture
-async def worker(shop, app, settings):
-    jobs = [job for job in SCHEDULED_JOBS if job.name == "jobs.run"]
-    runtime = WorkerRuntime(settings, shop.db, app.ctx.broker, jobs=jobs, channels=app.ctx.channels)
-    await runtime.start()
-    yield runtime
-    await runtime.stop()
 
 
 def broadcasts_received(fake, chat) -> list:

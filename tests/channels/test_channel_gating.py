@@ -1,15 +1,11 @@
 """An activity for members of the merchant's Telegram channel only."""
 
 from tests.activities.shop import wheel
-from tests.channels.chats import BOT_TOKEN
+from tests.channels.chats import BOT_TOKEN, option
 
 
 def gated() -> dict:
     return wheel(rules={"telegram_channel": "@shopnews"})
-
-
-def option(seen, prefix: str) -> str:
-    return next(o for o in seen.options if o.startswith(prefix))
 
 
 async def test_a_telegram_customer_joins_the_channel_then_plays(chat, shop, fake_telegram):

@@ -2,7 +2,6 @@
 
 import json
 
-import pytest
 from sqlalchemy import func, select
 
 from core.channels.models import OutgoingMessage
@@ -12,15 +11,6 @@ from core.events.models import Event
 from tests.activities.shop import wheel
 from tests.channels.chats import TelegramChat, WhatsAppChat
 from tests.waiting import wait_until
-from workers.runtime import WorkerRuntime
-
-
-@pytest.fixture
-async def worker(shop, app, settings):
-    runtime = WorkerRuntime(settings, shop.db, app.ctx.broker, jobs=[], channels=app.ctx.channels)
-    await runtime.start()
-    yield runtime
-    await runtime.stop()
 
 
 async def received_events(shop) -> int:
