@@ -1,10 +1,8 @@
 """The conversations consumer: answers what a customer did in a chat (recorded by the webhooks
 as `chat.received`) and queues the replies for the chat sender, all in one transaction."""
 
-from contextlib import suppress
-
 from aiogram import Bot
-from aiogram.exceptions import TelegramAPIError, TelegramBadRequest
+from aiogram.exceptions import TelegramBadRequest
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -38,10 +36,6 @@ def conversation_consumer(channels: ChatChannels) -> Consumer:
         member_of = None
         if account.channel == "telegram":
             bot = channels.telegram.bot(credentials_of(channels.sealer, account)["token"])
-            if incoming.ack:
-                # Stops the button's spinner; a stale query id is harmless to ignore.
-                with suppress(TelegramAPIError):
-                    await bot.answer_callback_query(incoming.ack)
             member_of = _membership(bot, int(incoming.address))
         replies = await converse(
             session, merchant, account, incoming, settings=channels.settings, member_of=member_of

@@ -158,3 +158,26 @@ async def test_a_token_sealed_under_another_key_is_a_503_not_a_crash(shop, app, 
     response = await chat.post_update({"update_id": 9, "message": {}})
     assert (response.status, response.json["error"]["code"]) == (503, "credentials_unreadable")
     assert await received_events(shop) == 0
+
+
+async def test_a_pressed_button_is_acknowledged_in_the_webhooks_own_answer(shop, fake_telegram):
+    chat = TelegramChat(shop, fake_telegram)
+    await chat.connect()
+    user = {"id": 5, "is_bot": False, "first_name": "Bo"}
+    update = {
+        "update_id": 3,
+        "callback_query": {"id": "cq-3", "from": user, "chat_instance": "1", "data": "m"},
+    }
+    response = await chat.post_update(update)
+    assert response.json == {"method": "answerCallbackQuery", "callback_query_id": "cq-3"}
+    message = {
+        "update_id": 4,
+        "message": {
+            "message_id": 1,
+            "date": 1,
+            "from": user,
+            "chat": {"id": 5, "type": "private"},
+            "text": "hi",
+        },
+    }
+    assert (await chat.post_update(message)).json == {}
