@@ -2,7 +2,7 @@
 they last wrote from, in their language, queued once per dedupe key."""
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -38,6 +38,41 @@ async def reachable_chat(
     return (row[0], row[1]) if row else None
 
 
+async def chats_by_id(
+    session: AsyncSession, identity_ids: Sequence[uuid.UUID]
+) -> list[tuple[ChannelIdentity, ChannelAccount]]:
+    """These chat identities with their bot or number (those disconnected since are left out)."""
+    rows = await session.execute(
+        select(ChannelIdentity, ChannelAccount)
+        .join(ChannelAccount, ChannelAccount.id == ChannelIdentity.account_id)
+        .where(ChannelIdentity.id.in_(identity_ids))
+    )
+    return [(identity, account) for identity, account in rows]
+
+
+async def queue_notice(
+    session: AsyncSession,
+    merchant: Merchant,
+    identity: ChannelIdentity,
+    account: ChannelAccount,
+    *,
+    purpose: str,
+    dedupe_key: str,
+    compose: Callable[[Translator], Reply],
+) -> int:
+    """Queue `compose(t)` for this chat, in its customer's language, once per dedupe key."""
+    t = Translator(pick_language(identity.locale, None), merchant.timezone)
+    return await queue_messages(
+        session,
+        account,
+        identity.address,
+        [compose(t).model_dump(mode="json")],
+        purpose=purpose,
+        customer_id=identity.customer_id,
+        dedupe_key=dedupe_key,
+    )
+
+
 async def notify_customer(
     session: AsyncSession,
     merchant: Merchant,
@@ -50,14 +85,6 @@ async def notify_customer(
     chat = await reachable_chat(session, merchant.id, customer_id)
     if chat is None:
         return 0
-    identity, account = chat
-    t = Translator(pick_language(identity.locale, None), merchant.timezone)
-    return await queue_messages(
-        session,
-        account,
-        identity.address,
-        [compose(t).model_dump(mode="json")],
-        purpose="notification",
-        customer_id=customer_id,
-        dedupe_key=dedupe_key,
+    return await queue_notice(
+        session, merchant, *chat, purpose="notification", dedupe_key=dedupe_key, compose=compose
     )

@@ -181,7 +181,7 @@ async def _seed_activities(
             "kind": "lucky_draw",
             "name": "Autumn wheel",
             "prizes": prizes,
-            "rules": {"tries_per_customer_per_day": 3},
+            "rules": {"tries_per_customer_per_day": 3, "remind_new_round_at": "10:00"},
         },
         {
             "kind": "marquee",

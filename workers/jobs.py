@@ -5,13 +5,25 @@ import time
 from collections.abc import Mapping
 from datetime import timedelta
 
+from core.broadcasts.service import BROADCAST_JOB_KIND
+from core.coupons.service import ISSUE_JOB_KIND, issue_coupons_chunk
 from core.db import Database
-from core.jobs.registry import JOB_KINDS
 from core.jobs.service import JobKind, run_job_chunk, take_next_job
+from workers.broadcasts import broadcast_chunk
+from workers.reminders import NEW_ROUND_JOB_KIND, new_round_chunk
 
 # Longer than any chunk takes: a live holder releases well before, a dead one's runs out.
 LEASE = timedelta(seconds=60)
 TICK_BUDGET_SECONDS = 5.0
+
+JOB_KINDS: dict[str, JobKind] = {
+    kind.name: kind
+    for kind in (
+        JobKind(ISSUE_JOB_KIND, issue_coupons_chunk, chunk_size=500),
+        JobKind(BROADCAST_JOB_KIND, broadcast_chunk, chunk_size=500),
+        JobKind(NEW_ROUND_JOB_KIND, new_round_chunk, chunk_size=500),
+    )
+}
 
 
 async def run_due_jobs(

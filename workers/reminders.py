@@ -1,19 +1,32 @@
 """Reminders in the customer's chat: a coupon expiring within 24 hours, points expiring this
-month. Each is sent once (a coupon is marked reminded; points once per customer and month)."""
+month, a new round of a draw they played. Each is sent once (a coupon is marked reminded; points
+once per customer and month; a round once per customer and day)."""
 
+import uuid
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bots.conversation.i18n import Translator
+from bots.conversation.ids import short_id
 from bots.conversation.messages import Option, Reply
 from bots.conversation.texts import coupon_terms
-from bots.notices import notify_customer
+from bots.notices import chats_by_id, notify_customer, queue_notice
+from core.activities.models import Activity
+from core.activities.play import fresh_round
+from core.activities.schemas import Rules
+from core.activities.service import DRAW_KINDS, effective_status
+from core.broadcasts.schemas import Segment
+from core.broadcasts.service import recipients
 from core.clock import utcnow
 from core.coupons.models import Coupon, CouponTemplate
 from core.coupons.service import coupon_view
 from core.db import Database
+from core.jobs.models import Job
+from core.jobs.schemas import ChunkOutcome
+from core.jobs.service import create_job_once, job_exists
 from core.merchants.models import Merchant
 from core.points.models import PointsLot
 
@@ -103,3 +116,95 @@ async def remind_expiring_points(db: Database) -> int:
                     session, merchant, customer_id, dedupe_key=key, compose=compose
                 )
     return queued
+
+
+NEW_ROUND_JOB_KIND = "reminders.new_round"
+
+
+async def start_new_round_reminders(db: Database) -> int:
+    """A draw with `remind_new_round_at` starts a new round every day: once that time has come
+    in the merchant's timezone, the day's reminder job starts (once: its key names the day),
+    for everyone who played it. Returns how many jobs were started."""
+    now = utcnow()
+    async with db.transaction(write=False) as session:
+        live = (
+            await session.execute(
+                select(Activity, Merchant.timezone)
+                .join(Merchant, Merchant.id == Activity.merchant_id)
+                .where(
+                    Activity.kind.in_(DRAW_KINDS),
+                    Activity.status.in_(("live", "scheduled")),
+                    Activity.starts_at <= now,
+                    Activity.ends_at > now,
+                )
+            )
+        ).all()
+    started = 0
+    for activity, timezone in live:
+        at = activity.rules.get("remind_new_round_at")
+        local = now.astimezone(ZoneInfo(timezone))
+        if not at or local.strftime("%H:%M") < at:
+            continue
+        day = local.date().isoformat()
+        key = f"{NEW_ROUND_JOB_KIND}:{activity.id}:{day}"
+        async with db.transaction() as session:
+            if await job_exists(session, key):
+                continue
+            chats = await recipients(
+                session, activity.merchant_id, Segment(played_activity=activity.id)
+            )
+            started += await create_job_once(
+                session,
+                activity.merchant_id,
+                key=key,
+                kind=NEW_ROUND_JOB_KIND,
+                params={
+                    "activity_id": str(activity.id),
+                    "day": day,
+                    "recipients": [str(chat) for chat in chats],
+                },
+                total=len(chats),
+                counters={"queued": 0, "skipped": 0},
+            )
+    return started
+
+
+async def new_round_chunk(session: AsyncSession, job: Job, start: int, end: int) -> ChunkOutcome:
+    """Remind these players, unless they already played today or have no tries left at all
+    (or the draw is no longer live)."""
+    activity = await session.get(Activity, uuid.UUID(job.params["activity_id"]))
+    if activity is None or effective_status(activity, utcnow()) != "live":
+        return ChunkOutcome(counts={"skipped": end - start})
+    merchant = await session.get(Merchant, activity.merchant_id)
+    rules = Rules.model_validate(activity.rules)
+    day = job.params["day"]
+
+    def compose(t: Translator) -> Reply:
+        text = t("notify.new_round", activity=activity.name, tries=rules.tries_per_customer_per_day)
+        return Reply(
+            text=text,
+            options=(
+                Option(id=f"a:{short_id(activity.id)}", title=t("button.play_again")),
+                Option(id="m", title=t("button.menu")),
+            ),
+        )
+
+    ids = [uuid.UUID(value) for value in job.params["recipients"][start:end]]
+    chats = await chats_by_id(session, ids)
+    queued, skipped = 0, len(ids) - len(chats)
+    for identity, account in chats:
+        if identity.unreachable_at is not None or not await fresh_round(
+            session, activity, identity.customer_id, rules, day
+        ):
+            skipped += 1
+            continue
+        queued += await queue_notice(
+            session,
+            merchant,
+            identity,
+            account,
+            purpose="notification",
+            dedupe_key=f"reminder:round:{activity.id}:{identity.customer_id}:{day}",
+            compose=compose,
+        )
+    return ChunkOutcome(counts={"queued": queued, "skipped": skipped})

@@ -13,6 +13,7 @@ import structlog
 from sqlalchemy import select
 
 from core.activities.groups import expire_groups
+from core.activities.service import catch_up_statuses
 from core.channels.service import purge_inbound
 from core.clock import utcnow
 from core.coupons.service import expire_coupons
@@ -24,7 +25,11 @@ from core.points.rules import award_birthdays
 from core.points.service import expire_points
 from workers.jobs import run_due_jobs
 from workers.pacing import rest
-from workers.reminders import remind_expiring_coupons, remind_expiring_points
+from workers.reminders import (
+    remind_expiring_coupons,
+    remind_expiring_points,
+    start_new_round_reminders,
+)
 from workers.webhooks import send_due_webhooks
 
 log = structlog.get_logger("confetti.schedules")
@@ -35,6 +40,11 @@ class PeriodicJob:
     name: str
     every_seconds: float
     run: Callable[[Database], Awaitable[int]]
+
+
+async def _catch_up_activities(db: Database) -> int:
+    async with db.transaction() as session:
+        return await catch_up_statuses(session)
 
 
 async def _expire_coupons(db: Database) -> int:
@@ -79,6 +89,7 @@ async def _run_jobs(db: Database) -> int:
 
 
 SCHEDULED_JOBS: tuple[PeriodicJob, ...] = (
+    PeriodicJob("activities.start_and_end", 30, _catch_up_activities),
     PeriodicJob("coupons.expire", 60, _expire_coupons),
     PeriodicJob("envelope_groups.expire", 60, _expire_envelope_groups),
     PeriodicJob("idempotency.purge", 3600, _purge_idempotency_records),
@@ -88,6 +99,7 @@ SCHEDULED_JOBS: tuple[PeriodicJob, ...] = (
     PeriodicJob("jobs.run", 1, _run_jobs),
     PeriodicJob("reminders.coupons", 300, remind_expiring_coupons),
     PeriodicJob("reminders.points", 3600, remind_expiring_points),
+    PeriodicJob("reminders.new_round", 300, start_new_round_reminders),
     PeriodicJob("chat_inbound.purge", 3600, _purge_chat_inbound),
 )
 

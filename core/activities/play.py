@@ -142,7 +142,7 @@ async def _credit_referral(
 
 
 async def _total_limit(
-    session: AsyncSession, activity: Activity, customer: Customer, rules: Rules
+    session: AsyncSession, activity: Activity, customer_id: uuid.UUID, rules: Rules
 ) -> int | None:
     """Tries allowed in all: the rule (an envelope is one per customer), plus referral unlocks."""
     base = 1 if activity.kind == "red_envelope" else rules.tries_per_customer_total
@@ -151,7 +151,7 @@ async def _total_limit(
     friends = (
         await session.execute(
             select(func.count()).where(
-                Referral.activity_id == activity.id, Referral.referrer_id == customer.id
+                Referral.activity_id == activity.id, Referral.referrer_id == customer_id
             )
         )
     ).scalar_one()
@@ -167,7 +167,7 @@ async def _take_try(
     now: datetime,
 ) -> Try:
     owner = activity.tries_owner
-    total = await _total_limit(session, activity, customer, rules)
+    total = await _total_limit(session, activity, customer.id, rules)
     common = {"merchant_id": activity.merchant_id}
     if not await stock.take_quota(session, owner, customer.id, limit=total or UNLIMITED, **common):
         raise NoTriesLeft()
@@ -190,6 +190,17 @@ async def _take_try(
         )
     ).scalar_one()
     return Try(nonce=nonce, tries_left=min(left) if left else None)
+
+
+async def fresh_round(
+    session: AsyncSession, activity: Activity, customer_id: uuid.UUID, rules: Rules, day: str
+) -> bool:
+    """Whether the customer has all of `day`'s tries still to take and tries left overall."""
+    owner = activity.tries_owner
+    if await stock.quota_used(session, owner, customer_id, period=day):
+        return False
+    total = await _total_limit(session, activity, customer_id, rules)
+    return total is None or await stock.quota_used(session, owner, customer_id) < total
 
 
 async def current_table(session: AsyncSession, activity_id: uuid.UUID) -> PrizeTable:

@@ -2,7 +2,7 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, model_validator
 
 from core.clock import UtcTimestamp
 from core.coupons.schemas import CouponTemplateOut
@@ -37,6 +37,18 @@ class Rules(BaseModel):
         pattern=r"^@[A-Za-z][A-Za-z0-9_]{4,31}$",
         description="Only members of this Telegram channel may play (the bot must be its admin)",
     )
+    remind_new_round_at: str | None = Field(
+        default=None,
+        pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$",
+        description="Each day's tries are a new round: at this time of day (HH:MM, the merchant's "
+        "timezone) customers who played before and may play again hear so in their chat",
+    )
+
+    @model_validator(mode="after")
+    def _rounds_need_daily_tries(self) -> "Rules":
+        if self.remind_new_round_at is not None and self.tries_per_customer_per_day is None:
+            raise ValueError("remind_new_round_at needs tries_per_customer_per_day")
+        return self
 
 
 class PrizeIn(BaseModel):
@@ -87,7 +99,11 @@ class ActivityCreate(BaseModel):
                     "name": "Spring wheel",
                     "starts_at": "2026-12-01T10:00:00Z",
                     "ends_at": "2026-12-31T22:00:00Z",
-                    "rules": {"tries_per_customer_per_day": 1, "tries_per_customer_total": 3},
+                    "rules": {
+                        "tries_per_customer_per_day": 1,
+                        "tries_per_customer_total": 3,
+                        "remind_new_round_at": "10:00",
+                    },
                     "prizes": [
                         {
                             "name": "Gold",

@@ -5,7 +5,7 @@ import uuid
 from datetime import datetime
 from functools import lru_cache
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.activities.envelopes import split_pot
@@ -130,6 +130,8 @@ async def problems_of(
         problems.append(("ends_at", "the activity would already be over"))
     if activity.kind in DRAW_KINDS:
         problems += await _draw_problems(session, activity, prizes)
+    elif activity.rules.get("remind_new_round_at"):
+        problems.append(("rules.remind_new_round_at", "only draws have a new round each day"))
     if activity.kind == "marquee":
         problems += _marquee_problems(activity, prizes)
     if activity.kind == "red_envelope":
@@ -253,7 +255,54 @@ async def publish(
     activity.status = "live" if activity.starts_at <= now else "scheduled"
     activity.published_at = now
     await session.flush()
+    if activity.status == "live":
+        await _record_status_event(session, activity.merchant_id, activity.id, "started")
     return activity
+
+
+async def _record_status_event(
+    session: AsyncSession, merchant_id: uuid.UUID, activity_id: uuid.UUID, happened: str
+) -> None:
+    await record_event(
+        session,
+        merchant_id=merchant_id,
+        type=f"activity.{happened}",
+        payload={"activity_id": str(activity_id)},
+    )
+
+
+async def catch_up_statuses(session: AsyncSession) -> int:
+    """Store what the clock has done: scheduled activities whose start has come are live, and
+    those whose end has come are ended, each with its event (activity.started, activity.ended).
+    effective_status already behaves so; this records it once, whoever runs it and how often."""
+    now = utcnow()
+    moves = (
+        (
+            "started",
+            (Activity.status == "scheduled")
+            & (Activity.starts_at <= now)
+            & (Activity.ends_at > now),
+            {"status": "live"},
+        ),
+        (
+            "ended",
+            Activity.status.in_(("scheduled", "live", "paused")) & (Activity.ends_at <= now),
+            {"status": "ended", "ended_at": Activity.ends_at},
+        ),
+    )
+    moved = 0
+    for happened, due, values in moves:
+        rows = await session.execute(
+            update(Activity)
+            .where(due)
+            .values(**values, updated_at=now)
+            .returning(Activity.merchant_id, Activity.id)
+            .execution_options(synchronize_session=False)
+        )
+        for merchant_id, activity_id in rows.all():
+            await _record_status_event(session, merchant_id, activity_id, happened)
+            moved += 1
+    return moved
 
 
 async def save_table(
@@ -333,6 +382,8 @@ async def change_status(
     if target == "ended":
         activity.ended_at = now
     await session.flush()
+    if target == "ended":
+        await _record_status_event(session, merchant_id, activity.id, "ended")
     return activity
 
 

@@ -25,6 +25,8 @@ class Job(UUIDPrimaryKey, CreatedAt, Base):
     )
 
     merchant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("merchants.id", ondelete="CASCADE"))
+    # Jobs the workers start on their own (a day's reminders) are named, so each starts once.
+    key: Mapped[str | None] = mapped_column(String(200), unique=True)
     kind: Mapped[str] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(16), default="queued")
     params: Mapped[dict[str, Any]] = mapped_column(JSON, deferred=True)

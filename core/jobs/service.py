@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import undefer
 
 from core.clock import utcnow
-from core.db import Database, get_owned
+from core.db import Database, get_owned, upsert_insert
 from core.errors import ConfettiError
 from core.jobs.errors import JobNotFound, UnknownJobKind
 from core.jobs.models import Job
@@ -49,6 +49,32 @@ class JobKind:
     chunk_size: int = 500
 
 
+def _new_job(
+    merchant_id: uuid.UUID,
+    kind: str,
+    params: dict[str, Any],
+    total: int,
+    counters: dict[str, int],
+    key: str | None = None,
+) -> dict[str, Any]:
+    now = utcnow()
+    return {
+        "id": uuid.uuid4(),
+        "merchant_id": merchant_id,
+        "key": key,
+        "kind": kind,
+        "status": "queued",
+        "params": params,
+        "total": total,
+        "done": 0,
+        "counters": counters,
+        "result": {},
+        "failures": 0,
+        "created_at": now,
+        "updated_at": now,
+    }
+
+
 async def create_job(
     session: AsyncSession,
     merchant_id: uuid.UUID,
@@ -59,24 +85,33 @@ async def create_job(
     counters: dict[str, int],
 ) -> Job:
     """Queue a job; `counters` names the counts its kind reports, each starting at 0."""
-    now = utcnow()
-    job = Job(
-        id=uuid.uuid4(),
-        merchant_id=merchant_id,
-        kind=kind,
-        status="queued",
-        params=params,
-        total=total,
-        done=0,
-        counters=counters,
-        result={},
-        failures=0,
-        created_at=now,
-        updated_at=now,
-    )
+    job = Job(**_new_job(merchant_id, kind, params, total, counters))
     session.add(job)
     await session.flush()
     return job
+
+
+async def create_job_once(
+    session: AsyncSession,
+    merchant_id: uuid.UUID,
+    *,
+    key: str,
+    kind: str,
+    params: dict[str, Any],
+    total: int,
+    counters: dict[str, int],
+) -> bool:
+    """Queue a job unless one with this key was ever queued (even by a concurrent caller)."""
+    inserted = await session.execute(
+        upsert_insert(session)(Job)
+        .values(**_new_job(merchant_id, kind, params, total, counters, key))
+        .on_conflict_do_nothing(index_elements=["key"])
+    )
+    return inserted.rowcount == 1
+
+
+async def job_exists(session: AsyncSession, key: str) -> bool:
+    return (await session.execute(select(Job.id).where(Job.key == key))).first() is not None
 
 
 async def get_job(session: AsyncSession, merchant_id: uuid.UUID, job_id: uuid.UUID) -> Job:

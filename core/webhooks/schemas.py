@@ -17,6 +17,8 @@ EVENT_TYPES = (
     "points.adjusted",
     "code.redeemed",
     "code.assigned",
+    "activity.started",
+    "activity.ended",
     "activity.viewed",
     "activity.played",
     "prize.won",

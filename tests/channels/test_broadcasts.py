@@ -4,11 +4,12 @@ import pytest
 from sqlalchemy import func, select
 
 from core.broadcasts.schemas import BroadcastCreate
-from core.broadcasts.service import broadcast_chunk, start_broadcast
+from core.broadcasts.service import start_broadcast
 from core.channels.models import OutgoingMessage
 from tests.activities.shop import wheel
 from tests.channels.chats import TelegramChat
 from tests.waiting import wait_until
+from workers.broadcasts import broadcast_chunk
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ from core.clock import utcnow
 from core.coupons.schemas import IssueRequest
 from core.coupons.service import ISSUE_JOB_KIND, issue_coupons_chunk, start_issue_job
 from core.jobs.models import Job
-from core.jobs.registry import JOB_KINDS
 from core.jobs.service import (
     MAX_FAILURES,
     JobKind,
@@ -20,7 +19,7 @@ from core.jobs.service import (
 from tests.factories import coupon_template, merchant_with_key
 from tests.jobs.bulk import coupons_per_customer, load_job, many_customers
 from tests.waiting import wait_until
-from workers.jobs import run_due_jobs
+from workers.jobs import JOB_KINDS, run_due_jobs
 
 MINUTE = timedelta(minutes=1)
 SMALL_CHUNKS = {ISSUE_JOB_KIND: replace(JOB_KINDS[ISSUE_JOB_KIND], chunk_size=50)}

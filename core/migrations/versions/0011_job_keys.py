@@ -1,0 +1,28 @@
+"""job keys: a job the workers start on their own starts once
+
+Revision ID: 0011
+Revises: 0010
+Create Date: 2026-11-25 22:50:00
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = '0011'
+down_revision: str | None = '0010'
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table('jobs', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('key', sa.String(length=200), nullable=True))
+        batch_op.create_unique_constraint(batch_op.f('uq_jobs_key'), ['key'])
+
+
+def downgrade() -> None:
+    with op.batch_alter_table('jobs', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('uq_jobs_key'), type_='unique')
+        batch_op.drop_column('key')
