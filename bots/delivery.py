@@ -1,6 +1,6 @@
 """What every channel adapter's sender does, and how it says a message did not go.
 
-The notification sender (workers/notifications.py) calls `send` for each queued message and
+The chat sender (workers/chat_sender.py) calls `send` for each queued message and
 turns these exceptions into the message's final status or a retry.
 """
 
@@ -34,11 +34,13 @@ class OutsideWindow(DeliveryProblem):
 
 
 class SendFailed(DeliveryProblem):
-    """Anything else; `permanent` when retrying cannot help (a malformed message)."""
+    """Anything else; `permanent` when retrying cannot help (a malformed message);
+    `maybe_sent` when the platform may have taken the message all the same (the answer timed
+    out, the connection broke after the request went)."""
 
-    def __init__(self, reason: str, *, permanent: bool = False) -> None:
+    def __init__(self, reason: str, *, permanent: bool = False, maybe_sent: bool = False) -> None:
         super().__init__(reason)
-        self.permanent = permanent
+        self.permanent, self.maybe_sent = permanent, maybe_sent
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,11 @@ class Sent:
 
 
 class ChannelSender(Protocol):
+    # Whether the platform reports each message's fate later, echoing the `tag` it was sent
+    # with (WhatsApp's status webhooks): a send whose outcome is unknown can then be confirmed
+    # instead of sent again.
+    reports_status: bool
+
     async def send(
         self,
         account: ChannelAccount,
@@ -57,6 +64,7 @@ class ChannelSender(Protocol):
         reply: Reply,
         *,
         replacing: str | None,
+        tag: str,
     ) -> Sent:
         """Show `reply` to `address`; `replacing` is the provider id of the message it replaces
         where the channel can edit (else send anew)."""
@@ -71,6 +79,7 @@ class ChannelSender(Protocol):
         template: str,
         language: str,
         text: str,
+        tag: str,
     ) -> Sent:
         """A pre-approved template message (WhatsApp, outside the 24-hour window)."""
         ...

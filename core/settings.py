@@ -43,6 +43,9 @@ class Settings(BaseSettings):
     retry_delay_seconds: Annotated[float, Field(ge=0, le=300)] = 1.0
     # Messages a second to one chat (Telegram asks for about one; bursts of a few are fine).
     chat_rate_per_chat: Annotated[float, Field(gt=0, le=1000)] = 1.0
+    # How long a WhatsApp message whose send was cut short waits for Meta's status webhook to
+    # say it went, before it is sent again (workers/chat_sender.py).
+    chat_in_doubt_seconds: Annotated[float, Field(ge=1, le=86_400)] = 300
     code_attempts_per_minute: Annotated[int, Field(ge=1, le=10_000)] = 10
     webhook_timeout_seconds: Annotated[float, Field(gt=0, le=60)] = 5
     # Off in production: a merchant's webhook URL must not reach into Confetti's own network.

@@ -7,8 +7,12 @@ platform's "retry after", marking customers who blocked the bot unreachable, and
 sending outside the 24-hour window only the merchant's approved template.
 
 A message is marked sent in its own commit right after the platform accepts it. The platforms
-take no idempotency key, so a process killed between the two sends that one message again: the
-only place where a chat message can arrive twice (see docs/operations.md).
+take no idempotency key, so a process killed between the two leaves a message nobody knows the
+fate of. WhatsApp says later: before each send the message's `not_before` moves on by the
+in-doubt wait, and the send carries the message's tag; Meta's status webhook for that tag marks
+it sent (web/webhooks/whatsapp.py), and only if none came by then is it sent again. Telegram
+never says, so there the next sender sends it again: the only place where a chat message can
+arrive twice (see docs/operations.md).
 """
 
 import asyncio
@@ -19,7 +23,8 @@ from datetime import timedelta
 from typing import Any
 
 import structlog
-from sqlalchemy import select
+from sqlalchemy import exists, select
+from sqlalchemy.orm import aliased
 
 from bots.conversation.messages import Reply
 from bots.delivery import (
@@ -31,7 +36,7 @@ from bots.delivery import (
     Unreachable,
 )
 from core.channels.models import ChannelAccount, OutgoingMessage
-from core.channels.service import MESSAGES_SIGNAL, credentials_of
+from core.channels.service import MESSAGES_SIGNAL, credentials_of, message_tag
 from core.clock import utcnow
 from core.commit_signals import on_commit
 from core.crypto import Sealer
@@ -64,10 +69,12 @@ class ChatSender:
         concurrency: int = 32,
         poll_seconds: float = 0.5,
         per_chat_rate: float = PER_CHAT_RATE,
+        in_doubt_seconds: float = 300,
     ) -> None:
         self.db, self.sealer, self.senders, self.holder = db, sealer, senders, holder
         self.batch_size, self.poll_seconds = batch_size, poll_seconds
         self.per_chat_rate = per_chat_rate
+        self.in_doubt = timedelta(seconds=in_doubt_seconds)
         self._slots = asyncio.Semaphore(concurrency)
         self._round_ends = 0.0
         self._wake = asyncio.Event()
@@ -101,6 +108,16 @@ class ChatSender:
         """Send what is due now, for at most a round; returns how many messages were handled
         (0 when all that is due must wait: the loop then rests)."""
         self._round_ends = asyncio.get_running_loop().time() + ROUND_SECONDS
+        now = utcnow()
+        earlier = aliased(OutgoingMessage)
+        # Order per chat: nothing goes while an earlier message of its chat must still wait.
+        held_back = exists().where(
+            earlier.account_id == OutgoingMessage.account_id,
+            earlier.address == OutgoingMessage.address,
+            earlier.status == "pending",
+            earlier.id < OutgoingMessage.id,
+            earlier.not_before > now,
+        )
         async with self.db.transaction(write=False) as session:
             due = list(
                 (
@@ -108,7 +125,8 @@ class ChatSender:
                         select(OutgoingMessage)
                         .where(
                             OutgoingMessage.status == "pending",
-                            OutgoingMessage.not_before <= utcnow(),
+                            OutgoingMessage.not_before <= now,
+                            ~held_back,
                         )
                         .order_by(OutgoingMessage.id)
                         .limit(self.batch_size)
@@ -163,6 +181,11 @@ class ChatSender:
             return False  # next round: the lease must be renewed first
         for bucket in buckets:
             await bucket.take()
+        reports_status = self.senders[account.channel].reports_status
+        if reports_status:
+            # Should this process die before the outcome is recorded, no sender may send it
+            # again until the platform's status update has had time to say whether it went.
+            await self._update(message, not_before=utcnow() + self.in_doubt)
         try:
             sent = await self._send(account, message, reply, identity)
         except RateLimited as limited:
@@ -181,7 +204,10 @@ class ChatSender:
             if failed.permanent or message.attempts + 1 >= MAX_ATTEMPTS:
                 await self._finish(message, "failed", reason=failed.reason)
                 return True
-            await self._retry_later(message, min(2 ** (message.attempts + 1), 300), failed.reason)
+            wait = timedelta(seconds=min(2 ** (message.attempts + 1), 300))
+            if failed.maybe_sent and reports_status:
+                wait = max(wait, self.in_doubt)  # its status update may yet say it went
+            await self._retry_later(message, wait.total_seconds(), failed.reason)
             return False
         if sent is None:
             await self._finish(message, "skipped", reason="outside the 24-hour window, no template")
@@ -209,9 +235,17 @@ class ChatSender:
                 template=template["name"],
                 language=template.get("language", "en"),
                 text=reply.text,
+                tag=message_tag(message.id),
             )
         replacing = await self._replaced(message, reply.replaces) if reply.replaces else None
-        return await sender.send(account, credentials, message.address, reply, replacing=replacing)
+        return await sender.send(
+            account,
+            credentials,
+            message.address,
+            reply,
+            replacing=replacing,
+            tag=message_tag(message.id),
+        )
 
     async def _replaced(self, message: OutgoingMessage, key: str) -> str | None:
         """The platform id of this chat's latest sent message named `key`."""
@@ -301,7 +335,9 @@ class ChatSender:
     ) -> None:
         async with self.db.transaction() as session:
             row = await session.get(OutgoingMessage, message.id)
-            if row is None:  # the account was disconnected meanwhile
+            # Gone: the account was disconnected meanwhile. No longer pending: the platform's
+            # status update came first, and is the later word.
+            if row is None or row.status != "pending":
                 return
             for name, value in values.items():
                 setattr(row, name, value)

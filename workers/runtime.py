@@ -47,6 +47,7 @@ class WorkerRuntime:
                 channels.senders,
                 holder=PROCESS_ID,
                 per_chat_rate=settings.chat_rate_per_chat,
+                in_doubt_seconds=settings.chat_in_doubt_seconds,
             )
             if channels is not None
             else None

@@ -28,6 +28,10 @@ def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
 
 
 class TelegramSender:
+    # The Bot API reports nothing about a sent message later: a send whose answer was lost
+    # cannot be confirmed (see workers/chat_sender.py).
+    reports_status = False
+
     def __init__(self, bots: TelegramBots) -> None:
         self.bots = bots
 
@@ -39,6 +43,7 @@ class TelegramSender:
         reply: Reply,
         *,
         replacing: str | None,
+        tag: str,
     ) -> Sent:
         bot = self.bots.bot(credentials["token"])
         markup = keyboard(reply)

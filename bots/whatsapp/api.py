@@ -59,6 +59,9 @@ DEFAULT_RATE_LIMIT_WAIT = 2.0
 class WhatsAppSender:
     """The `ChannelSender` for WhatsApp numbers; one HTTP client shared by every account."""
 
+    # Meta's status webhooks echo the tag (`biz_opaque_callback_data`) of each message.
+    reports_status = True
+
     def __init__(self, base_url: str, timeout: float = 10.0) -> None:
         # The base includes the Graph API version: https://graph.facebook.com/v21.0
         self._base = base_url.rstrip("/")
@@ -73,14 +76,18 @@ class WhatsAppSender:
         reply: Reply,
         *,
         replacing: str | None,
+        tag: str,
     ) -> Sent:
         """Send every message `reply` takes; the last one's wamid comes back.
 
         `replacing` is ignored: WhatsApp cannot edit. If a later message of the reply fails, the
-        earlier ones have gone; a retry sends them again.
+        earlier ones have gone; a retry sends them again. Only the last carries `tag`: its
+        status says the whole reply went.
         """
+        contents = render_reply(reply)
+        contents[-1] = {**contents[-1], "biz_opaque_callback_data": tag}
         sent = Sent(provider_message_id=None)
-        for content in render_reply(reply):
+        for content in contents:
             sent = await self._post_message(account, credentials, address, content)
         return sent
 
@@ -93,6 +100,7 @@ class WhatsAppSender:
         template: str,
         language: str,
         text: str,
+        tag: str,
     ) -> Sent:
         content: dict[str, Any] = {"name": template, "language": {"code": language}}
         parameter = template_parameter(text)
@@ -100,9 +108,8 @@ class WhatsAppSender:
             content["components"] = [
                 {"type": "body", "parameters": [{"type": "text", "text": parameter}]}
             ]
-        return await self._post_message(
-            account, credentials, address, {"type": "template", "template": content}
-        )
+        message = {"type": "template", "template": content, "biz_opaque_callback_data": tag}
+        return await self._post_message(account, credentials, address, message)
 
     @property
     def _client(self) -> httpx.AsyncClient:
@@ -133,8 +140,11 @@ class WhatsAppSender:
         try:
             response = await self._client.post(url, json=body, headers=headers)
         except httpx.HTTPError as exc:
+            # Refused or never connected: the request did not go. Anything later (a timeout
+            # waiting for the answer, a broken connection): it may have.
+            unsent = isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout)
             problem: DeliveryProblem = SendFailed(
-                f"WhatsApp unreachable: {type(exc).__name__}", permanent=False
+                f"WhatsApp unreachable: {type(exc).__name__}", maybe_sent=not unsent
             )
             _log_failure(account, address, content, problem, status=None, code=None)
             raise problem from exc

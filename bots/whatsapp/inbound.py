@@ -7,6 +7,7 @@ account's number counts. Payloads are read defensively: an odd one never raises 
 
 import hashlib
 import hmac
+from dataclasses import dataclass
 from typing import Any
 
 from bots.conversation.messages import Incoming
@@ -21,6 +22,20 @@ NAME_MAX = 200
 ADDRESS_MAX = 128
 
 
+@dataclass(frozen=True)
+class StatusUpdate:
+    """Meta's later word on a message we sent: sent, delivered, read, or failed (with why)."""
+
+    provider_message_id: str
+    status: str
+    tag: str | None  # the `biz_opaque_callback_data` it was sent with
+    reason: str | None = None
+
+    @property
+    def delivered(self) -> bool:
+        return self.status in ("sent", "delivered", "read")
+
+
 def signature_valid(app_secret: str, raw_body: bytes, header: str | None) -> bool:
     """Whether `header` is `sha256=<hex HMAC-SHA256 of raw_body keyed by app_secret>`."""
     if not app_secret or not header or not header.startswith(SIGNATURE_PREFIX):
@@ -30,10 +45,11 @@ def signature_valid(app_secret: str, raw_body: bytes, header: str | None) -> boo
     return hmac.compare_digest(presented.encode(), expected.encode())
 
 
-def parse_webhook(body: object, account: ChannelAccount) -> list[tuple[str, Incoming | None]]:
+def parse_webhook(
+    body: object, account: ChannelAccount
+) -> list[tuple[str, Incoming | StatusUpdate]]:
     """Each message and status update for `account`'s number, keyed by the platform's id.
 
-    A status update (sent, delivered, read, failed) comes back with None: accepted and ignored.
     Raises ValueError if `body` is not a WhatsApp webhook at all.
     """
     if not isinstance(body, dict):
@@ -43,7 +59,7 @@ def parse_webhook(body: object, account: ChannelAccount) -> list[tuple[str, Inco
     entries = body.get("entry")
     if not isinstance(entries, list):
         raise ValueError("A WhatsApp webhook body has an 'entry' list.")
-    updates: list[tuple[str, Incoming | None]] = []
+    updates: list[tuple[str, Incoming | StatusUpdate]] = []
     for value in _message_values(entries):
         metadata = _dict(value.get("metadata"))
         if str(metadata.get("phone_number_id", "")) != account.external_id:
@@ -55,8 +71,23 @@ def parse_webhook(body: object, account: ChannelAccount) -> list[tuple[str, Inco
                 updates.append(parsed)
         for status in _dicts(value.get("statuses")):
             if _str(status.get("id")):
-                updates.append((f"status:{status['id']}:{_str(status.get('status'))}", None))
+                update = _status(status)
+                updates.append((f"status:{update.provider_message_id}:{update.status}", update))
     return updates
+
+
+def _status(status: dict[str, Any]) -> StatusUpdate:
+    reason = None
+    errors = _dicts(status.get("errors"))
+    if errors:
+        code, title = errors[0].get("code"), _str(errors[0].get("title"))
+        reason = f"WhatsApp error {code}: {title}" if code is not None else title or None
+    return StatusUpdate(
+        provider_message_id=_str(status.get("id"))[:128],
+        status=_str(status.get("status"))[:16],
+        tag=_str(status.get("biz_opaque_callback_data")) or None,
+        reason=reason,
+    )
 
 
 def _message_values(entries: list) -> list[dict[str, Any]]:

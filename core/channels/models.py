@@ -53,11 +53,14 @@ class InboundUpdate(Base):
 class OutgoingMessage(CreatedAt, Base):
     """One chat message to send, written in the transaction that decided to send it.
 
-    The notification sender sends them in id order per chat, within the channel's rate limits.
+    The chat sender sends them in id order per chat, within the channel's rate limits.
     """
 
     __tablename__ = "outgoing_messages"
-    __table_args__ = (Index("ix_outgoing_messages_due", "status", "not_before"),)
+    __table_args__ = (
+        Index("ix_outgoing_messages_due", "status", "not_before"),
+        Index("ix_outgoing_messages_chat", "account_id", "address", "id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     merchant_id: Mapped[uuid.UUID] = mapped_column(

@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.channels.errors import ChannelAccountNotFound, ChannelTaken
@@ -18,6 +18,7 @@ from core.db import get_owned, upsert_insert
 
 KEEP_INBOUND_FOR = timedelta(days=7)
 MESSAGES_SIGNAL = "chat-messages"
+TAG_PREFIX = "confetti:"
 
 
 async def save_account(
@@ -148,3 +149,54 @@ async def queue_messages(
     if queued:
         signal_on_commit(session, MESSAGES_SIGNAL)
     return queued
+
+
+def message_tag(message_id: int) -> str:
+    """What a message is sent with where the platform echoes it in its status updates."""
+    return f"{TAG_PREFIX}{message_id}"
+
+
+def tagged_message_id(tag: str | None) -> int | None:
+    """The message a status update's tag names; None for a tag not ours (another app on the
+    same number may tag its own messages)."""
+    if not tag or not tag.startswith(TAG_PREFIX):
+        return None
+    number = tag[len(TAG_PREFIX) :]
+    return int(number) if number.isascii() and number.isdigit() and len(number) < 19 else None
+
+
+async def record_delivery_status(
+    session: AsyncSession,
+    account: ChannelAccount,
+    tag: str | None,
+    *,
+    delivered: bool,
+    provider_message_id: str,
+    reason: str | None = None,
+) -> bool:
+    """The platform's later word on one of this account's messages: it went (sent, delivered,
+    read), which settles a message whose send was cut short; or it failed after all. Returns
+    whether a message changed."""
+    message_id = tagged_message_id(tag)
+    if message_id is None:
+        return False
+    ours = (OutgoingMessage.id == message_id) & (OutgoingMessage.account_id == account.id)
+    if delivered:
+        statement = (
+            update(OutgoingMessage)
+            .where(ours, OutgoingMessage.status == "pending")
+            .values(
+                status="sent",
+                sent_at=utcnow(),
+                provider_message_id=provider_message_id[:128],
+                reason=None,
+            )
+        )
+    else:
+        statement = (
+            update(OutgoingMessage)
+            .where(ours, OutgoingMessage.status.in_(("pending", "sent")))
+            .values(status="failed", reason=(reason or "failed after it was sent")[:300])
+        )
+    result = await session.execute(statement.execution_options(synchronize_session=False))
+    return result.rowcount == 1

@@ -52,7 +52,12 @@ async def sender(fake_whatsapp: FakeWhatsApp) -> AsyncIterator[WhatsAppSender]: 
 
 async def send(sender: WhatsAppSender, reply: Reply, **kwargs):
     return await sender.send(
-        number_account(), CREDENTIALS, CUSTOMER, reply, replacing=kwargs.get("replacing")
+        number_account(),
+        CREDENTIALS,
+        CUSTOMER,
+        reply,
+        replacing=kwargs.get("replacing"),
+        tag=kwargs.get("tag", "confetti:1"),
     )
 
 
@@ -180,6 +185,9 @@ async def test_a_list_with_an_image_sends_the_image_first(
     assert [call.type for call in calls] == ["image", "interactive"]
     assert calls[1].body["interactive"]["type"] == "list"
     assert sent.provider_message_id == calls[1].response["messages"][0]["id"]
+    # Only the last message carries the tag: its status says the whole reply went.
+    assert "biz_opaque_callback_data" not in calls[0].body
+    assert calls[1].body["biz_opaque_callback_data"] == "confetti:1"
 
 
 async def test_more_than_ten_options_become_a_numbered_text(
@@ -302,6 +310,7 @@ async def test_outside_the_24_hour_window_free_text_fails_but_a_template_goes(
         template="prize_won",
         language="es_MX",
         text="You won:\n\tGold   prize",
+        tag="confetti:7",
     )
 
     [call] = fake_whatsapp.sent(type="template")
@@ -313,6 +322,7 @@ async def test_outside_the_24_hour_window_free_text_fails_but_a_template_goes(
         {"type": "body", "parameters": [{"type": "text", "text": "You won: Gold prize"}]}
     ]
     assert sent.provider_message_id == call.response["messages"][0]["id"]
+    assert call.body["biz_opaque_callback_data"] == "confetti:7"
 
 
 async def test_a_rejected_access_token_fails_permanently(
@@ -321,7 +331,12 @@ async def test_a_rejected_access_token_fails_permanently(
 ) -> None:
     with pytest.raises(SendFailed) as failed:
         await sender.send(
-            number_account(), {"access_token": "wrong"}, CUSTOMER, Reply(text="Hi"), replacing=None
+            number_account(),
+            {"access_token": "wrong"},
+            CUSTOMER,
+            Reply(text="Hi"),
+            replacing=None,
+            tag="confetti:1",
         )
 
     assert failed.value.permanent
@@ -352,7 +367,9 @@ async def test_a_server_error_is_worth_retrying(
     assert not failed.value.permanent
 
 
-async def test_a_timeout_is_worth_retrying(fake_whatsapp: FakeWhatsApp) -> None:  # noqa: F811
+async def test_a_timeout_is_worth_retrying_but_may_have_sent(
+    fake_whatsapp: FakeWhatsApp,  # noqa: F811
+) -> None:
     fake_whatsapp.add_number(NUMBER_ID, TOKEN)
     fake_whatsapp.delay = 1.0
     sender = WhatsAppSender(api_base(fake_whatsapp), timeout=0.05)
@@ -363,9 +380,10 @@ async def test_a_timeout_is_worth_retrying(fake_whatsapp: FakeWhatsApp) -> None:
         await sender.close()
 
     assert not failed.value.permanent
+    assert failed.value.maybe_sent  # the request went; only the answer is missing
 
 
-async def test_an_unreachable_api_is_worth_retrying() -> None:
+async def test_an_unreachable_api_is_worth_retrying_and_sent_nothing() -> None:
     sender = WhatsAppSender("http://127.0.0.1:9/v21.0", timeout=2)
     try:
         with pytest.raises(SendFailed) as failed:
@@ -374,6 +392,7 @@ async def test_an_unreachable_api_is_worth_retrying() -> None:
         await sender.close()
 
     assert not failed.value.permanent
+    assert not failed.value.maybe_sent
 
 
 async def test_failures_are_logged_without_the_token_or_the_full_number(

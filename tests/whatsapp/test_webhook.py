@@ -13,7 +13,7 @@ from sanic import Sanic
 from sqlalchemy import func, select
 
 from bots.inbox import RECEIVED
-from bots.whatsapp.inbound import parse_webhook, signature_valid
+from bots.whatsapp.inbound import StatusUpdate, parse_webhook, signature_valid
 from core.broker.memory import MemoryBroker
 from core.channels.models import ChannelAccount
 from core.channels.service import save_account
@@ -83,12 +83,14 @@ def test_a_pressed_button_or_list_row_parses_as_its_option(name: str, option: st
     assert (incoming.kind, incoming.option) == ("button", option)
 
 
-def test_a_status_callback_parses_as_an_update_to_ignore() -> None:
-    [(key, incoming)] = parse_webhook(payload("status_callback"), detached_account())
+def test_a_status_callback_parses_as_a_status_update() -> None:
+    [(key, update)] = parse_webhook(payload("status_callback"), detached_account())
 
     assert key.startswith("status:wamid.")
     assert key.endswith(":delivered")
-    assert incoming is None
+    assert isinstance(update, StatusUpdate)
+    assert (update.status, update.delivered, update.tag) == ("delivered", True, None)
+    assert update.provider_message_id.startswith("wamid.")
 
 
 def test_another_numbers_messages_are_left_out() -> None:

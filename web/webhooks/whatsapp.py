@@ -1,8 +1,9 @@
 """WhatsApp Cloud API webhooks, one URL per connected number: `/webhooks/whatsapp/{account_id}`.
 
 GET is Meta's subscription handshake (the verify token set in the app's dashboard); POST
-delivers messages and status updates, signed with the app secret. Updates are recorded once
-each for the conversations consumer and answered 200 at once.
+delivers messages and status updates, signed with the app secret. Messages are recorded once
+each for the conversations consumer and answered 200 at once; a status update settles the
+message it names (see workers/chat_sender.py).
 """
 
 import json
@@ -13,10 +14,10 @@ from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, text
 
 from bots.inbox import receive
-from bots.whatsapp.inbound import parse_webhook, signature_valid
+from bots.whatsapp.inbound import StatusUpdate, parse_webhook, signature_valid
 from core.channels.errors import ChannelAccountNotFound
 from core.channels.models import ChannelAccount
-from core.channels.service import credentials_of, find_account
+from core.channels.service import credentials_of, find_account, record_delivery_status
 from core.crypto import matches_fingerprint
 from core.errors import BadRequest, Forbidden, Unauthorized
 from web.openapi_docs import document
@@ -73,8 +74,18 @@ async def receive_updates(request: Request, account_id: uuid.UUID) -> HTTPRespon
         raise BadRequest(str(exc)) from None
     if updates:
         async with request.app.ctx.db.transaction() as session:
-            for key, incoming in updates:
-                await receive(session, account, key, incoming)
+            for key, update in updates:
+                if not isinstance(update, StatusUpdate):
+                    await receive(session, account, key, update)
+                elif update.delivered or update.status == "failed":
+                    await record_delivery_status(
+                        session,
+                        account,
+                        update.tag,
+                        delivered=update.delivered,
+                        provider_message_id=update.provider_message_id,
+                        reason=update.reason,
+                    )
     return model_response(Acknowledged())
 
 

@@ -1,4 +1,4 @@
-"""job keys: a job the workers start on their own starts once
+"""job keys (a job the workers start on their own starts once); chat order index
 
 Revision ID: 0011
 Revises: 0010
@@ -20,9 +20,13 @@ def upgrade() -> None:
     with op.batch_alter_table('jobs', schema=None) as batch_op:
         batch_op.add_column(sa.Column('key', sa.String(length=200), nullable=True))
         batch_op.create_unique_constraint(batch_op.f('uq_jobs_key'), ['key'])
+    with op.batch_alter_table('outgoing_messages', schema=None) as batch_op:
+        batch_op.create_index('ix_outgoing_messages_chat', ['account_id', 'address', 'id'])
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('outgoing_messages', schema=None) as batch_op:
+        batch_op.drop_index('ix_outgoing_messages_chat')
     with op.batch_alter_table('jobs', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('uq_jobs_key'), type_='unique')
         batch_op.drop_column('key')
