@@ -18,6 +18,7 @@ from core.channels.service import purge_inbound
 from core.clock import utcnow
 from core.coupons.service import expire_coupons
 from core.db import Database
+from core.events.service import purge_processed
 from core.idempotency.service import purge_expired
 from core.leases.service import take_lease
 from core.merchants.models import Merchant
@@ -55,6 +56,11 @@ async def _expire_coupons(db: Database) -> int:
 async def _purge_idempotency_records(db: Database) -> int:
     async with db.transaction() as session:
         return await purge_expired(session)
+
+
+async def _purge_processed_events(db: Database) -> int:
+    async with db.transaction() as session:
+        return await purge_processed(session)
 
 
 async def _purge_chat_inbound(db: Database) -> int:
@@ -101,6 +107,7 @@ SCHEDULED_JOBS: tuple[PeriodicJob, ...] = (
     PeriodicJob("reminders.points", 3600, remind_expiring_points),
     PeriodicJob("reminders.new_round", 300, start_new_round_reminders),
     PeriodicJob("chat_inbound.purge", 3600, _purge_chat_inbound),
+    PeriodicJob("processed_events.purge", 3600, _purge_processed_events),
 )
 
 

@@ -2,11 +2,11 @@
 
 import uuid
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import utcnow
@@ -15,6 +15,7 @@ from core.db import upsert_insert
 from core.events.models import Event, OutboxEntry, ProcessedEvent
 
 OUTBOX_SIGNAL = "outbox"
+KEEP_PROCESSED_FOR = timedelta(days=30)
 
 
 class EventEnvelope(BaseModel):
@@ -68,6 +69,16 @@ async def claim_event(session: AsyncSession, consumer: str, event_id: uuid.UUID)
     )
     result = await session.execute(statement)
     return result.rowcount == 1
+
+
+async def purge_processed(session: AsyncSession) -> int:
+    """Forget which consumer had which event once no delivery of it can still come: far past
+    a redelivery, the in-process requeue's 7 days, or a dead letter's replay (a dead letter is
+    an event its consumer never had the effect of)."""
+    result = await session.execute(
+        delete(ProcessedEvent).where(ProcessedEvent.processed_at < utcnow() - KEEP_PROCESSED_FOR)
+    )
+    return result.rowcount or 0
 
 
 def parse_envelope(body: bytes) -> EventEnvelope:

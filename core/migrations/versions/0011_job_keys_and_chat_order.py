@@ -1,4 +1,5 @@
-"""job keys (a job the workers start on their own starts once); chat order index
+"""job keys (a job the workers start on their own starts once); chat order and processed
+events purge indexes
 
 Revision ID: 0011
 Revises: 0010
@@ -22,9 +23,13 @@ def upgrade() -> None:
         batch_op.create_unique_constraint(batch_op.f('uq_jobs_key'), ['key'])
     with op.batch_alter_table('outgoing_messages', schema=None) as batch_op:
         batch_op.create_index('ix_outgoing_messages_chat', ['account_id', 'address', 'id'])
+    with op.batch_alter_table('processed_events', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_processed_events_processed_at'), ['processed_at'])
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('processed_events', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_processed_events_processed_at'))
     with op.batch_alter_table('outgoing_messages', schema=None) as batch_op:
         batch_op.drop_index('ix_outgoing_messages_chat')
     with op.batch_alter_table('jobs', schema=None) as batch_op:
