@@ -3,6 +3,10 @@
 `deliver` gives each consumer exactly-once effect over at-least-once delivery: the handler runs in
 the same transaction that records the event as processed for that consumer, so a redelivered or
 duplicated event finds the record and does nothing.
+
+A handler that needs an answer from the network to decide raises `AskFirst`: the transaction
+rolls back, the question is asked with no transaction open (no lock waits on a remote server;
+on SQLite that would be the database's one write lock), and the handler runs again.
 """
 
 from collections.abc import Awaitable, Callable, Sequence
@@ -16,6 +20,15 @@ from core.db import Database
 from core.events.service import EventEnvelope, claim_event, parse_envelope
 
 EventHandler = Callable[[AsyncSession, EventEnvelope], Awaitable[None]]
+MAX_QUESTIONS = 3  # per delivery; a handler asking more is a bug, retried like any failure
+
+
+class AskFirst(Exception):
+    """Raised by a handler: await `ask()` outside any transaction, then run me again."""
+
+    def __init__(self, ask: Callable[[], Awaitable[None]]) -> None:
+        super().__init__("the handler needs an answer from outside first")
+        self.ask = ask
 
 
 @dataclass(frozen=True)
@@ -32,11 +45,16 @@ async def deliver(db: Database, consumer: Consumer, message: Message) -> bool:
     except ValidationError as exc:
         # Not our schema: no retry will help, so straight to the dead-letter queue.
         raise Undeliverable(f"not an event: {exc.errors()[0]['msg']}") from None
-    async with db.transaction() as session:
-        if not await claim_event(session, consumer.name, envelope.id):
-            return False
-        await consumer.handle(session, envelope)
-    return True
+    for _ in range(MAX_QUESTIONS):
+        try:
+            async with db.transaction() as session:
+                if not await claim_event(session, consumer.name, envelope.id):
+                    return False
+                await consumer.handle(session, envelope)
+            return True
+        except AskFirst as question:
+            await question.ask()
+    raise RuntimeError(f"{consumer.name} asked more than {MAX_QUESTIONS} questions for one event")
 
 
 async def declare_queues(broker: Broker, consumers: Sequence[Consumer]) -> None:

@@ -1,5 +1,11 @@
 """The conversations consumer: answers what a customer did in a chat (recorded by the webhooks
-as `chat.received`) and queues the replies for the chat sender, all in one transaction."""
+as `chat.received`) and queues the replies for the chat sender, all in one transaction.
+
+The one network call a conversation may need, Telegram's channel membership check, is made
+outside that transaction (`AskFirst`) and its answer used once, by the run that asked: "Check
+again" always asks Telegram afresh."""
+
+import time
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest
@@ -16,14 +22,43 @@ from core.channels.models import ChannelAccount
 from core.channels.service import credentials_of, queue_messages
 from core.events.service import EventEnvelope
 from core.merchants.models import Merchant
-from workers.consumers import Consumer
+from workers.consumers import AskFirst, Consumer
 
 CONVERSATIONS = "conversations"
 
 MEMBER_STATUSES = {"creator", "administrator", "member", "restricted"}
+ANSWER_KEPT_SECONDS = 60.0  # an answer whose run never came back for it
+
+
+class Memberships:
+    """Membership answers fetched outside the transaction, each taken once by the run that
+    asked: True/False, or why Telegram could not say (the bot is not the channel's admin)."""
+
+    def __init__(self) -> None:
+        self._answers: dict[tuple[int, str, int], tuple[float, bool | str]] = {}
+
+    def take(self, key: tuple[int, str, int]) -> bool | str | None:
+        fetched_at, answer = self._answers.pop(key, (0.0, None))
+        return answer if time.monotonic() - fetched_at < ANSWER_KEPT_SECONDS else None
+
+    async def fetch(self, bot: Bot, channel: str, user_id: int) -> None:
+        try:
+            member = await bot.get_chat_member(channel, user_id)
+            answer: bool | str = member.status in MEMBER_STATUSES and getattr(
+                member, "is_member", True
+            )
+        except TelegramBadRequest as exc:
+            answer = exc.message
+        now = time.monotonic()
+        self._answers = {
+            key: kept for key, kept in self._answers.items() if now - kept[0] < ANSWER_KEPT_SECONDS
+        }
+        self._answers[(bot.id, channel, user_id)] = (now, answer)
 
 
 def conversation_consumer(channels: ChatChannels) -> Consumer:
+    memberships = Memberships()
+
     async def answer(session: AsyncSession, event: EventEnvelope) -> None:
         try:
             incoming = Incoming.model_validate(event.payload.get("incoming"))
@@ -36,7 +71,7 @@ def conversation_consumer(channels: ChatChannels) -> Consumer:
         member_of = None
         if account.channel == "telegram":
             bot = channels.telegram.bot(credentials_of(channels.sealer, account)["token"])
-            member_of = _membership(bot, int(incoming.address))
+            member_of = _membership(memberships, bot, int(incoming.address))
         replies = await converse(
             session, merchant, account, incoming, settings=channels.settings, member_of=member_of
         )
@@ -53,12 +88,13 @@ def conversation_consumer(channels: ChatChannels) -> Consumer:
     return Consumer(name=CONVERSATIONS, topics=(RECEIVED,), handle=answer)
 
 
-def _membership(bot: Bot, user_id: int):
+def _membership(memberships: Memberships, bot: Bot, user_id: int):
     async def member_of(channel: str) -> bool:
-        try:
-            member = await bot.get_chat_member(channel, user_id)
-        except TelegramBadRequest as exc:
-            raise MembershipUnknown(exc.message) from exc
-        return member.status in MEMBER_STATUSES and getattr(member, "is_member", True)
+        answer = memberships.take((bot.id, channel, user_id))
+        if answer is None:
+            raise AskFirst(lambda: memberships.fetch(bot, channel, user_id))
+        if isinstance(answer, str):
+            raise MembershipUnknown(answer)
+        return answer
 
     return member_of

@@ -1,7 +1,12 @@
 """An activity for members of the merchant's Telegram channel only."""
 
+import asyncio
+
+from sqlalchemy import update
+
+from core.customers.models import ChannelIdentity
 from tests.activities.shop import wheel
-from tests.channels.chats import BOT_TOKEN, option
+from tests.channels.chats import BOT_TOKEN, TelegramChat, option
 
 
 def gated() -> dict:
@@ -38,3 +43,37 @@ async def _others_are_sent_to_telegram(chat, shop, fake_telegram):
     assert (await shop.call("post", "/channels/telegram", {"token": BOT_TOKEN})).status == 201
     redirected = await chat.press(option(card[-1], "p:"))
     assert any("continue in Telegram" in seen.text for seen in redirected)
+
+
+async def test_no_transaction_waits_on_telegram_while_membership_is_checked(
+    shop, fake_telegram, worker
+):
+    """While Telegram answers getChatMember, the customer's own chat state can be written: the
+    check runs outside the conversation's transaction (on SQLite that transaction would hold
+    the database's one write lock, stopping every write in the app for as long as Telegram
+    takes)."""
+    chat = TelegramChat(shop, fake_telegram)
+    await chat.connect()
+    fake_telegram.make_admin(BOT_TOKEN, "@shopnews")
+    activity = await shop.live(gated())
+    card = await chat.start(activity["slug"], activity["slug"])
+    written = []
+
+    async def write_meanwhile(params: dict) -> None:
+        async def write() -> None:
+            async with shop.db.transaction() as session:
+                await session.execute(
+                    update(ChannelIdentity)
+                    .where(ChannelIdentity.address == str(params["user_id"]))
+                    .values(locale="es")
+                )
+
+        # A lock held by the conversation would keep this waiting: the call below never
+        # returns while the write waits, so the wait can only end by the timeout.
+        await asyncio.wait_for(write(), timeout=10)
+        written.append(params["chat_id"])
+
+    fake_telegram.before_answer["getChatMember"] = write_meanwhile
+    outside = await chat.press(option(card[-1], "p:"))
+    assert written == ["@shopnews"]
+    assert "@shopnews" in outside[-1].text

@@ -12,6 +12,7 @@ import itertools
 import json
 import time
 from collections import defaultdict, deque
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -91,6 +92,8 @@ class FakeTelegram:
         self.bot_admin_of: set[tuple[str, int | str]] = set()  # (token, chat id or @username)
         self.blocked: set[int] = set()
         self.delay = 0.0
+        # method -> awaited with the call's params before it is answered (to act mid-call)
+        self.before_answer: dict[str, Callable[[dict[str, Any]], Awaitable[None]]] = {}
         self._failures: dict[str, deque[ApiError]] = defaultdict(deque)
         self._message_ids: dict[tuple[str, int], itertools.count] = {}
         self._chat_ids = itertools.count(1001234567890)
@@ -189,6 +192,8 @@ class FakeTelegram:
         token, method = request.match_info["token"], request.match_info["method"]
         call = Call(token, method, await self._read_params(request))
         self.calls.append(call)
+        if (hook := self.before_answer.get(method)) is not None:
+            await hook(call.params)
         try:
             if token not in self.bots:
                 raise ApiError(*UNAUTHORIZED)
