@@ -8,6 +8,7 @@ import uuid
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bots.conversation.i18n import Translator
+from bots.conversation.ids import short_id
 from bots.conversation.messages import Link, Option, Reply
 from bots.notices import chats_by_id, queue_notice
 from core.broadcasts.schemas import BroadcastCreate
@@ -22,11 +23,13 @@ async def broadcast_chunk(session: AsyncSession, job: Job, start: int, end: int)
     link = Link(title=message.link.title, url=message.link.url) if message.link else None
 
     def compose(t: Translator) -> Reply:
+        options = [Option(id="m", title=t("button.menu"))]
+        if message.activity is not None:
+            options.insert(
+                0, Option(id=f"a:{short_id(message.activity)}", title=t("button.take_part"))
+            )
         return Reply(
-            text=message.text,
-            image_url=message.image_url,
-            link=link,
-            options=(Option(id="m", title=t("button.menu")),),
+            text=message.text, image_url=message.image_url, link=link, options=tuple(options)
         )
 
     queued = 0

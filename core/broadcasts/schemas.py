@@ -41,6 +41,9 @@ class BroadcastCreate(BaseModel):
     text: str = Field(min_length=1, max_length=1024)
     image_url: str | None = Field(default=None, max_length=500, pattern=r"^https://[\x21-\x7e]+$")
     link: BroadcastLink | None = None
+    activity: uuid.UUID | None = Field(
+        default=None, description="Adds a button that opens this activity in the chat"
+    )
     segment: Segment = Field(default_factory=Segment)
 
 

@@ -9,12 +9,15 @@ import uuid
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.activities.errors import ActivityNotFound
 from core.activities.models import Play
+from core.activities.service import get_activity
 from core.broadcasts.schemas import BroadcastCreate, BroadcastOut, Deliveries, Segment
 from core.channels.models import OutgoingMessage
 from core.clock import utcnow
 from core.coupons.models import Coupon
 from core.customers.models import ChannelIdentity
+from core.errors import ValidationFailed
 from core.jobs.models import Job
 from core.jobs.service import create_job, job_view
 
@@ -67,6 +70,11 @@ async def recipients(
 async def start_broadcast(
     session: AsyncSession, merchant_id: uuid.UUID, data: BroadcastCreate
 ) -> Job:
+    if data.activity is not None:
+        try:
+            await get_activity(session, merchant_id, data.activity)
+        except ActivityNotFound:
+            raise ValidationFailed("no such activity", field="activity") from None
     chats = await recipients(session, merchant_id, data.segment)
     return await create_job(
         session,

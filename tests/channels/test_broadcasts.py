@@ -93,8 +93,25 @@ async def test_bad_broadcasts_are_refused_clearly(shop):
         ({"text": ""}, "text"),
         ({"text": "x", "image_url": "http://insecure.example/a.png"}, "image_url"),
         ({"text": "x", "segment": {"channel": "fax"}}, "segment.channel"),
+        ({"text": "x", "activity": "00000000-0000-0000-0000-000000000000"}, "activity"),
     ):
         response = await shop.call("post", "/broadcasts", body)
         assert (response.status, response.json["error"]["field"]) == (422, field)
     other = await shop.call("get", "/broadcasts/00000000-0000-0000-0000-000000000000")
     assert other.status == 404
+
+
+async def test_a_broadcast_can_carry_a_button_into_an_activity(
+    shop, fake_telegram, telegram_customers
+):
+    activity = await shop.live(wheel())
+    body = {"text": "Spring sale!", "activity": activity["id"]}
+    assert (await shop.call("post", "/broadcasts", body)).status == 202
+    chat = telegram_customers[0]
+    await wait_until(lambda: broadcasts_received(fake_telegram, chat), within=20)
+    [received] = broadcasts_received(fake_telegram, chat)
+    keyboard = received.params["reply_markup"]["inline_keyboard"]
+    take_part = keyboard[0][0]
+    assert take_part["text"] == "Take part"
+    card = await chat.press(take_part["callback_data"])
+    assert any("Spring wheel" in seen.text for seen in card)
