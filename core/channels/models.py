@@ -10,6 +10,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -59,7 +60,15 @@ class OutgoingMessage(CreatedAt, Base):
     __tablename__ = "outgoing_messages"
     __table_args__ = (
         Index("ix_outgoing_messages_due", "status", "not_before"),
-        Index("ix_outgoing_messages_chat", "account_id", "address", "id"),
+        # A chat's messages still to send, in order (the sender's "nothing overtakes" check).
+        Index(
+            "ix_outgoing_messages_chat_pending",
+            "account_id",
+            "address",
+            "id",
+            postgresql_where=text("status = 'pending'"),
+            sqlite_where=text("status = 'pending'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)

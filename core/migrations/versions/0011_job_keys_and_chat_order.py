@@ -22,7 +22,12 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('key', sa.String(length=200), nullable=True))
         batch_op.create_unique_constraint(batch_op.f('uq_jobs_key'), ['key'])
     with op.batch_alter_table('outgoing_messages', schema=None) as batch_op:
-        batch_op.create_index('ix_outgoing_messages_chat', ['account_id', 'address', 'id'])
+        batch_op.create_index(
+            'ix_outgoing_messages_chat_pending',
+            ['account_id', 'address', 'id'],
+            postgresql_where=sa.text("status = 'pending'"),
+            sqlite_where=sa.text("status = 'pending'"),
+        )
     with op.batch_alter_table('processed_events', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_processed_events_processed_at'), ['processed_at'])
 
@@ -31,7 +36,7 @@ def downgrade() -> None:
     with op.batch_alter_table('processed_events', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_processed_events_processed_at'))
     with op.batch_alter_table('outgoing_messages', schema=None) as batch_op:
-        batch_op.drop_index('ix_outgoing_messages_chat')
+        batch_op.drop_index('ix_outgoing_messages_chat_pending')
     with op.batch_alter_table('jobs', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('uq_jobs_key'), type_='unique')
         batch_op.drop_column('key')
