@@ -1,3 +1,6 @@
+import asyncio
+import hashlib
+import hmac
 import json
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -20,10 +23,13 @@ from aiogram.types import (
     InlineKeyboardMarkup,
     Update,
 )
+from aiohttp import web
 
 from tests.fakes.fixtures import fake_telegram, fake_whatsapp  # noqa: F401
 from tests.fakes.telegram import FakeTelegram
 from tests.fakes.whatsapp import FakeWhatsApp
+from tests.fixtures.processes import free_port
+from tests.waiting import wait_until
 
 PAYLOADS = Path(__file__).parent.parent / "fixtures" / "payloads"
 TOKEN = "7012345678:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"
@@ -348,3 +354,174 @@ def test_whatsapp_payloads_shape() -> None:
 
     [status] = load("whatsapp_status_callback.json")["entry"][0]["changes"][0]["value"]["statuses"]
     assert status["status"] == "delivered" and status["recipient_id"] == CUSTOMER
+
+
+# -- WhatsApp status webhooks ----------------------------------------------------------------
+
+APP_SECRET = "fake-app-secret"
+
+
+class Receiver:
+    """A webhook endpoint recording what reached it; it answers 503 to the first `refuse`."""
+
+    def __init__(self, refuse: int = 0) -> None:
+        self.refuse = refuse
+        self.received: list[tuple[str, bytes, str | None]] = []  # path, raw body, signature
+        self.runner: web.AppRunner | None = None
+        self.url = ""
+
+    async def start(self, port: int = 0) -> None:
+        app = web.Application()
+        app.router.add_post("/webhooks/whatsapp/{account}", self.handle)
+        self.runner = web.AppRunner(app, access_log=None)
+        await self.runner.setup()
+        await web.TCPSite(self.runner, "127.0.0.1", port).start()
+        self.url = f"http://127.0.0.1:{self.runner.addresses[0][1]}/webhooks/whatsapp"
+
+    async def stop(self) -> None:
+        if self.runner is not None:
+            await self.runner.cleanup()
+
+    async def handle(self, request: web.Request) -> web.Response:
+        if self.refuse:
+            self.refuse -= 1
+            return web.Response(status=503)
+        signature = request.headers.get("X-Hub-Signature-256")
+        self.received.append((request.path, await request.read(), signature))
+        return web.Response(text="ok")
+
+    def statuses(self) -> list[dict]:
+        """The status update in each body received."""
+        return [
+            json.loads(raw)["entry"][0]["changes"][0]["value"]["statuses"][0]
+            for _, raw, _ in self.received
+        ]
+
+
+@pytest_asyncio.fixture
+async def receiver() -> AsyncIterator[Receiver]:
+    receiver = Receiver()
+    await receiver.start()
+    yield receiver
+    await receiver.stop()
+
+
+def signed(body: bytes, secret: str = APP_SECRET) -> str:
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+async def test_whatsapp_reports_statuses_signed_and_shaped_like_meta(
+    fake_whatsapp: FakeWhatsApp,  # noqa: F811
+    wa: httpx.AsyncClient,
+    receiver: Receiver,
+) -> None:
+    fake_whatsapp.report_statuses({NUMBER_ID: f"{receiver.url}/acct-1"}, APP_SECRET)
+    tagged = {**message("text", {"body": "Hola"}), "biz_opaque_callback_data": "confetti:42"}
+    sent = await wa.post(f"/v21.0/{NUMBER_ID}/messages", json=tagged)
+    wamid = sent.json()["messages"][0]["id"]
+    await wait_until(lambda: len(receiver.received) == 2)
+
+    assert [r.status for r in fake_whatsapp.reported()] == ["sent", "delivered"]
+    for (path, raw, signature), status in zip(
+        receiver.received, ["sent", "delivered"], strict=True
+    ):
+        assert path == "/webhooks/whatsapp/acct-1"
+        assert signature == signed(raw) != signed(raw, "another secret")
+        body = json.loads(raw)
+        assert body["object"] == "whatsapp_business_account"
+        [entry] = body["entry"]
+        [change] = entry["changes"]
+        assert entry["id"].isdigit() and change["field"] == "messages"
+        value = change["value"]
+        assert value["messaging_product"] == "whatsapp"
+        assert value["metadata"] == {
+            "display_phone_number": "15550100199",
+            "phone_number_id": NUMBER_ID,
+        }
+        [update] = value["statuses"]
+        assert (update["id"], update["status"]) == (wamid, status)
+        assert update["recipient_id"] == CUSTOMER and update["timestamp"].isdigit()
+        assert update["biz_opaque_callback_data"] == "confetti:42"
+        assert update["conversation"]["id"] and update["conversation"]["origin"] == {
+            "type": "service"
+        }
+        assert update["pricing"] == {"billable": False, "pricing_model": "CBP",
+                                     "category": "service"}  # fmt: skip
+
+
+async def test_whatsapp_reports_only_accepted_messages_and_echoes_no_missing_tag(
+    fake_whatsapp: FakeWhatsApp,  # noqa: F811
+    wa: httpx.AsyncClient,
+    receiver: Receiver,
+) -> None:
+    fake_whatsapp.report_statuses(
+        lambda number: f"{receiver.url}/{number}", APP_SECRET, statuses=("delivered", "read")
+    )
+    url = f"/v21.0/{NUMBER_ID}/messages"
+    fake_whatsapp.fail_next()
+    assert (await wa.post(url, json=message("text", {"body": "x"}))).status_code == 429
+    read = {"messaging_product": "whatsapp", "status": "read", "message_id": "wamid.X"}
+    assert (await wa.post(url, json=read)).status_code == 200
+    assert (await wa.post(url, json=message("template", TEMPLATE))).status_code == 200
+    await wait_until(lambda: len(receiver.received) == 2)
+
+    delivered, seen = receiver.statuses()
+    assert (delivered["status"], seen["status"]) == ("delivered", "read")
+    assert "biz_opaque_callback_data" not in delivered
+    assert delivered["pricing"]["category"] == "utility"
+    assert "pricing" not in seen and "conversation" not in seen
+    assert len(fake_whatsapp.reports) == 2 and fake_whatsapp.reports_delivered
+
+
+async def test_whatsapp_retries_a_report_until_a_down_webhook_answers(
+    fake_whatsapp: FakeWhatsApp,  # noqa: F811
+    wa: httpx.AsyncClient,
+) -> None:
+    port = free_port()
+    webhook = f"http://127.0.0.1:{port}/webhooks/whatsapp/acct-1"
+    fake_whatsapp.report_statuses(
+        {NUMBER_ID: webhook},
+        APP_SECRET,
+        statuses=("sent",),
+        attempts=50,  # seconds' worth: however long the receiver takes to come up
+        backoff=0.05,
+        max_backoff=0.2,
+    )
+    tagged = {**message("text", {"body": "Hola"}), "biz_opaque_callback_data": "confetti:7"}
+    assert (await wa.post(f"/v21.0/{NUMBER_ID}/messages", json=tagged)).status_code == 200
+    [report] = fake_whatsapp.reports
+    await wait_until(lambda: report.answers)  # the first try found nobody listening
+    receiver = Receiver(refuse=1)  # up now, but failing once more
+    await receiver.start(port)
+    try:
+        await wait_until(lambda: fake_whatsapp.reports_delivered)
+    finally:
+        await receiver.stop()
+    assert isinstance(report.answers[0], str) and report.answers[-2:] == [503, 200]
+    [(_, raw, signature)] = receiver.received
+    assert raw == report.body and signature == signed(raw)
+    assert receiver.statuses()[0]["biz_opaque_callback_data"] == "confetti:7"
+
+
+async def test_whatsapp_gives_up_a_report_after_its_attempts_and_stops_cleanly(
+    fake_whatsapp: FakeWhatsApp,  # noqa: F811
+    wa: httpx.AsyncClient,
+) -> None:
+    dead = f"http://127.0.0.1:{free_port()}/hook"
+    fake_whatsapp.report_statuses({NUMBER_ID: dead}, APP_SECRET, attempts=2, backoff=0.01)
+    assert (
+        await wa.post(f"/v21.0/{NUMBER_ID}/messages", json=message("text", {"body": "x"}))
+    ).status_code == 200
+    await wait_until(lambda: all(r.outcome != "pending" for r in fake_whatsapp.reports))
+    assert [(r.status, r.outcome, len(r.answers)) for r in fake_whatsapp.reports] == [
+        ("sent", "abandoned", 2),
+        ("delivered", "abandoned", 2),
+    ]
+    assert not fake_whatsapp.reports_delivered and fake_whatsapp.reported() == []
+
+    fake_whatsapp.report_statuses({NUMBER_ID: dead}, APP_SECRET, backoff=60)
+    await wa.post(f"/v21.0/{NUMBER_ID}/messages", json=message("text", {"body": "y"}))
+    await wait_until(lambda: fake_whatsapp.reports[-2].answers)  # now waiting a minute
+    async with asyncio.timeout(2):
+        await fake_whatsapp.stop()  # cancels the reports still waiting
+    assert fake_whatsapp.reports[-1].outcome == "pending"

@@ -3,18 +3,28 @@
 ``POST /{version}/{phone_number_id}/messages`` validates message bodies against the real limits
 for the types we use and answers like graph.facebook.com; ``GET /{version}/{phone_number_id}``
 returns the number's details. Every request is recorded.
+
+Opt-in (``report_statuses``): like Meta, the fake then POSTs each accepted message's status
+updates (sent, delivered, ...) to the number's webhook, signed with the app secret, in the
+background, and retries while the webhook fails. ``reports`` records each one.
 """
 
 from __future__ import annotations
 
 import asyncio
 import base64
+import hashlib
+import hmac
+import json
 import secrets
+import time
 import uuid
 from collections import deque
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
+import aiohttp
 from aiohttp import web
 
 ERRORS = {  # code -> title, default details
@@ -43,6 +53,8 @@ MESSAGE_TYPES = {
     "audio", "video", "document", "sticker", "location", "contacts", "reaction",
 }
 # fmt: on
+STATUSES = ("sent", "delivered", "read", "failed")
+DEFAULT_WABA_ID = "102290129340398"
 
 
 class GraphError(Exception):
@@ -96,6 +108,34 @@ class Call:
         return self.body.get("type", "text") if self.body.get("to") else None
 
 
+@dataclass
+class StatusReport:
+    """One status webhook the fake POSTs for a message it accepted."""
+
+    url: str
+    message_id: str
+    status: str
+    body: bytes  # exactly as sent, and signed
+    signature: str  # the X-Hub-Signature-256 header
+    answers: list[int | str] = field(default_factory=list)  # per attempt: HTTP status or error
+    outcome: str = "pending"  # then "delivered" (answered 2xx) or "abandoned" (out of attempts)
+
+    @property
+    def payload(self) -> dict[str, Any]:
+        return json.loads(self.body)
+
+
+@dataclass(frozen=True)
+class _Reporting:
+    url_for: Callable[[str], str]  # phone_number_id -> webhook URL (KeyError: not reported)
+    app_secret: str
+    statuses: tuple[str, ...]
+    delay: float
+    attempts: int
+    backoff: float
+    max_backoff: float
+
+
 class FakeWhatsApp:
     def __init__(self, host: str = "127.0.0.1", port: int = 0):
         self.host, self.port = host, port
@@ -105,8 +145,12 @@ class FakeWhatsApp:
         self.closed_windows: set[str] = set()  # wa_ids outside the 24-hour window
         self.templates: set[str] | None = None  # approved template names; None = any
         self.delay = 0.0
+        self.reports: list[StatusReport] = []
         self._failures: deque[GraphError] = deque()
         self._runner: web.AppRunner | None = None
+        self._reporting: _Reporting | None = None
+        self._report_tasks: set[asyncio.Task[None]] = set()
+        self._report_client: aiohttp.ClientSession | None = None
 
     # -- lifecycle -------------------------------------------------------------------------------
 
@@ -125,6 +169,12 @@ class FakeWhatsApp:
         self.port = self._runner.addresses[0][1]
 
     async def stop(self) -> None:
+        for task in self._report_tasks:
+            task.cancel()
+        await asyncio.gather(*self._report_tasks, return_exceptions=True)
+        if self._report_client is not None:
+            await self._report_client.close()
+            self._report_client = None
         if self._runner:
             await self._runner.cleanup()
             self._runner = None
@@ -137,12 +187,53 @@ class FakeWhatsApp:
         access_token: str,
         display_phone_number: str = "+1 555-010-0199",
         verified_name: str = "Confetti Test Shop",
+        waba_id: str = DEFAULT_WABA_ID,
     ) -> None:
         self.numbers[str(phone_number_id)] = {
             "access_token": access_token,
             "display_phone_number": display_phone_number,
             "verified_name": verified_name,
+            "waba_id": waba_id,
         }
+
+    def report_statuses(
+        self,
+        webhook_url: Callable[[str], str] | Mapping[str, str],
+        app_secret: str,
+        *,
+        statuses: Sequence[str] = ("sent", "delivered"),
+        delay: float = 0.0,
+        attempts: int = 8,
+        backoff: float = 0.1,
+        max_backoff: float = 2.0,
+    ) -> None:
+        """From now on, report each accepted message's `statuses` as Meta does: a webhook POST
+        per status, in order, to `webhook_url` (a function of the phone number id, or a mapping
+        from it; numbers it has no URL for are not reported), signed with `app_secret`.
+
+        The answer to the send does not wait: the reports go from a background task, `delay`
+        seconds later. A report answered other than 2xx, or not at all, is tried again after
+        `backoff` seconds, doubling up to `max_backoff`, `attempts` times in all."""
+        unknown = set(statuses) - set(STATUSES)
+        if unknown or attempts < 1:
+            raise ValueError(f"statuses must be among {STATUSES}, attempts at least 1")
+        url_for = webhook_url.__getitem__ if isinstance(webhook_url, Mapping) else webhook_url
+        self._reporting = _Reporting(
+            url_for, app_secret, tuple(statuses), delay, attempts, backoff, max_backoff
+        )
+
+    @property
+    def reports_delivered(self) -> bool:
+        """Whether every status report so far was answered 2xx."""
+        return all(report.outcome == "delivered" for report in self.reports)
+
+    def reported(self, status: str | None = None) -> list[StatusReport]:
+        """The status reports that reached the webhook, optionally of one status."""
+        return [
+            report
+            for report in self.reports
+            if report.outcome == "delivered" and status in (None, report.status)
+        ]
 
     def block(self, to: str) -> None:
         self.blocked.add(_digits(to))
@@ -228,6 +319,7 @@ class FakeWhatsApp:
         except GraphError as error:
             call.status = error.status
             return web.json_response(error.body(), status=error.status)
+        self._report(call)
         return web.json_response(call.response)
 
     def _send(self, body: dict[str, Any]) -> dict[str, Any]:
@@ -266,6 +358,104 @@ class FakeWhatsApp:
             "contacts": [{"input": to, "wa_id": wa_id}],
             "messages": [message],
         }
+
+    # -- status webhooks -------------------------------------------------------------------------
+
+    def _report(self, call: Call) -> None:
+        """Queue the status reports of a message just accepted, if reporting is on."""
+        reporting = self._reporting
+        if reporting is None or call.type is None:
+            return
+        try:
+            url = reporting.url_for(call.phone_number_id)
+        except KeyError:
+            return
+        message_id = call.response["messages"][0]["id"]
+        reports = []
+        for status in reporting.statuses:
+            body = json.dumps(
+                self._status_body(call, message_id, status), separators=(",", ":")
+            ).encode()
+            digest = hmac.new(reporting.app_secret.encode(), body, hashlib.sha256).hexdigest()
+            reports.append(StatusReport(url, message_id, status, body, f"sha256={digest}"))
+        self.reports.extend(reports)
+        task = asyncio.get_running_loop().create_task(self._deliver_reports(reporting, reports))
+        self._report_tasks.add(task)
+        task.add_done_callback(self._report_tasks.discard)
+
+    def _status_body(self, call: Call, message_id: str, status: str) -> dict[str, Any]:
+        number = self.numbers[call.phone_number_id]
+        wa_id = _digits(call.to)
+        update: dict[str, Any] = {
+            "id": message_id,
+            "status": status,
+            "timestamp": str(int(time.time())),
+            "recipient_id": wa_id,
+        }
+        if "biz_opaque_callback_data" in call.body:
+            update["biz_opaque_callback_data"] = call.body["biz_opaque_callback_data"]
+        if status == "failed":
+            update["errors"] = [
+                {
+                    "code": 131026,
+                    "title": ERRORS[131026][0],
+                    "message": ERRORS[131026][0],
+                    "error_data": {"details": ERRORS[131026][1]},
+                }
+            ]
+        elif status != "read":  # read receipts carry no conversation or pricing
+            category = "utility" if call.type == "template" else "service"
+            conversation = f"{call.phone_number_id}:{wa_id}:{category}".encode()
+            update["conversation"] = {
+                "id": hashlib.md5(conversation).hexdigest(),
+                "origin": {"type": category},
+            }
+            update["pricing"] = {
+                "billable": category != "service",  # service conversations are free
+                "pricing_model": "CBP",
+                "category": category,
+            }
+        metadata = {
+            "display_phone_number": _digits(number["display_phone_number"]),
+            "phone_number_id": call.phone_number_id,
+        }
+        value = {"messaging_product": "whatsapp", "metadata": metadata, "statuses": [update]}
+        change = {"field": "messages", "value": value}
+        return {
+            "object": "whatsapp_business_account",
+            "entry": [{"id": number["waba_id"], "changes": [change]}],
+        }
+
+    async def _deliver_reports(self, reporting: _Reporting, reports: list[StatusReport]) -> None:
+        if reporting.delay:
+            await asyncio.sleep(reporting.delay)
+        for report in reports:
+            await self._post_report(reporting, report)
+
+    async def _post_report(self, reporting: _Reporting, report: StatusReport) -> None:
+        if self._report_client is None:
+            self._report_client = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10))
+        headers = {
+            "Content-Type": "application/json",
+            "User-Agent": "facebookexternalua",
+            "X-Hub-Signature-256": report.signature,
+        }
+        wait = reporting.backoff
+        for attempt in range(reporting.attempts):
+            if attempt:
+                await asyncio.sleep(wait)
+                wait = min(wait * 2, reporting.max_backoff)
+            try:
+                async with self._report_client.post(
+                    report.url, data=report.body, headers=headers
+                ) as response:
+                    report.answers.append(response.status)
+                    if 200 <= response.status < 300:
+                        report.outcome = "delivered"
+                        return
+            except (aiohttp.ClientError, TimeoutError) as error:
+                report.answers.append(type(error).__name__)
+        report.outcome = "abandoned"
 
 
 # -- body validation (limits of the Cloud API) ------------------------------------------------

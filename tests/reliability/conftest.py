@@ -1,5 +1,6 @@
 """Fault tests run the production shape, `confetti worker` on PostgreSQL and RabbitMQ (the
-embedded-default test builds its own SQLite file), against the fake Telegram server."""
+embedded-default test builds its own SQLite file), against the fake Telegram and WhatsApp
+servers."""
 
 import asyncio
 import shutil
@@ -25,12 +26,19 @@ def backend() -> str:
     return "postgres"
 
 
+# How long a WhatsApp message a killed sender left in doubt waits for its status webhook before
+# it is sent again: shorter than the dead sender's `chat.sender` lease, so the takeover, not
+# this, sets the pace.
+IN_DOUBT_SECONDS = 5
+
+
 @pytest.fixture
 async def worker_env(
-    env: dict[str, str], settings: Settings, amqp_url: str, fake_telegram
+    env: dict[str, str], settings: Settings, amqp_url: str, fake_telegram, fake_whatsapp
 ) -> AsyncIterator[dict[str, str]]:
-    """What a `confetti worker` gets: the test's database, RabbitMQ under a namespace of its
-    own (deleted afterwards), and the fake Telegram server."""
+    """What a `confetti worker` (or a `confetti serve --web-only` beside it) gets: the test's
+    database, RabbitMQ under a namespace of its own (deleted afterwards), and the fake
+    Telegram and WhatsApp servers."""
     namespace = f"test_{uuid4().hex[:12]}"
     yield {
         **env,
@@ -38,6 +46,8 @@ async def worker_env(
         "CONFETTI_BROKER_URL": amqp_url,
         "CONFETTI_BROKER_NAMESPACE": namespace,
         "CONFETTI_TELEGRAM_API_BASE": fake_telegram.base_url,
+        "CONFETTI_WHATSAPP_API_BASE": f"{fake_whatsapp.base_url}/v21.0",
+        "CONFETTI_CHAT_IN_DOUBT_SECONDS": str(IN_DOUBT_SECONDS),
     }
     cleanup = RabbitBroker(amqp_url, namespace=namespace)
     await cleanup.connect()

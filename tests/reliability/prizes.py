@@ -1,6 +1,6 @@
-"""A shop whose customers all chatted with its Telegram bot and then won a prize through the API:
-each `prize.won` event must reach its customer's chat as one message, however the processes
-and the broker fail meanwhile.
+"""A shop whose customers all chatted with its Telegram bot or WhatsApp number and then won a
+prize through the API: each `prize.won` event must reach its customer's chat as one message,
+however the processes and the broker fail meanwhile.
 
 The data is made in the test process, before or beside the processes under test, which only
 relay, consume and send. The first customers play for real (`core.activities.play`, as
@@ -12,6 +12,7 @@ read: half the events, half the wait, and nothing the prize's journey depends on
 """
 
 import asyncio
+import json
 import secrets
 import time
 import uuid
@@ -21,7 +22,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from inspect import signature
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import func, inspect, select
 
@@ -29,7 +30,7 @@ from core.activities.models import Play
 from core.activities.play import play
 from core.activities.schemas import ActivityCreate, PlayRequest
 from core.activities.service import create_activity, publish
-from core.channels.models import OutgoingMessage
+from core.channels.models import ChannelAccount, OutgoingMessage
 from core.channels.service import save_account
 from core.clock import utcnow
 from core.crypto import Sealer
@@ -42,12 +43,15 @@ from core.merchants.models import Merchant
 from core.stats.models import DailyStat
 from tests.factories import merchant_with_key
 from tests.fakes.telegram import FakeTelegram
+from tests.fakes.whatsapp import FakeWhatsApp
 from workers.chat_sender import ChatSender
 
 BOT_TOKEN = "5151515151:AAF-reliability-fake-token-0123456789"
+PHONE_NUMBER_ID = "109876543210987"
+WA_TOKEN = "EAAG-reliability-fake-access-token"
+APP_SECRET = "reliability-app-secret"
 PRIZE = "Golden sticker"
 PRIZES = 2_000
-FIRST_USER_ID = 700_000_000
 REAL_PLAYS = 20  # customers who go through the real services; the rest are copies
 CHUNK = 250  # customers per transaction while seeding
 # The chat sender's messages in flight at once: a sender killed after Telegram accepted them but
@@ -56,10 +60,67 @@ SENDER_IN_FLIGHT: int = signature(ChatSender).parameters["concurrency"].default
 
 
 @dataclass(frozen=True)
+class TelegramBot:
+    """The shop's bot at the fake Bot API; a customer is a Telegram user id."""
+
+    fake: FakeTelegram
+    channel: ClassVar[str] = "telegram"
+    first_user: ClassVar[int] = 700_000_000
+
+    def connect(self) -> dict[str, Any]:
+        """The bot made known to the fake; what `save_account` stores of it."""
+        self.fake.add_bot(BOT_TOKEN, username="shop_bot")
+        return {
+            "external_id": BOT_TOKEN.split(":", 1)[0],
+            "name": "shop_bot",
+            "credentials": {"token": BOT_TOKEN},
+        }
+
+    def prize_messages(self) -> Counter[int]:
+        """How many prize messages each chat received."""
+        return Counter(
+            int(call.params["chat_id"])
+            for call in self.fake.sent("sendMessage")
+            if PRIZE in (call.params.get("text") or "")
+        )
+
+
+@dataclass(frozen=True)
+class WhatsAppNumber:
+    """The shop's number at the fake Graph API; a customer is a wa_id (a phone number's
+    digits)."""
+
+    fake: FakeWhatsApp
+    channel: ClassVar[str] = "whatsapp"
+    first_user: ClassVar[int] = 5_215_500_000_000
+
+    def connect(self) -> dict[str, Any]:
+        self.fake.add_number(PHONE_NUMBER_ID, WA_TOKEN)
+        return {
+            "external_id": PHONE_NUMBER_ID,
+            "name": "+1 555-010-0199",
+            "credentials": {"access_token": WA_TOKEN, "app_secret": APP_SECRET},
+        }
+
+    def prize_messages(self) -> Counter[int]:
+        """How many messages showing the prize each chat received (whatever their type)."""
+        return Counter(
+            int(call.to)
+            for call in self.fake.sent()
+            if PRIZE in json.dumps(call.body, ensure_ascii=False)
+        )
+
+
+Messenger = TelegramBot | WhatsAppNumber
+
+
+@dataclass(frozen=True)
 class Shop:
     merchant_id: uuid.UUID
     activity_id: uuid.UUID
-    users: tuple[int, ...]  # Telegram user ids: each one chat, one customer, one prize
+    account_id: uuid.UUID  # the bot's or number's `ChannelAccount`
+    chat: Messenger
+    users: tuple[int, ...]  # each one chat, one customer, one prize
     customers: dict[int, uuid.UUID]  # user id -> customer id
     winning_play: dict[str, Any]  # a real winning try's Play columns, to copy
     winning_event: dict[str, Any]  # and its `prize.won` event's payload
@@ -70,23 +131,20 @@ class Shop:
         return self.users[REAL_PLAYS:]
 
 
-async def open_shop(db: Database, fake: FakeTelegram, *, customers: int = PRIZES) -> Shop:
-    """A merchant with a Telegram bot (fast enough not to throttle the test), a live wheel whose
-    only real prize is practically always won, `customers` who wrote to the bot, and the first
-    `REAL_PLAYS` of them winning the prize through the real play service."""
-    fake.add_bot(BOT_TOKEN, username="shop_bot")
+async def open_shop(db: Database, chat: Messenger, *, customers: int = PRIZES) -> Shop:
+    """A merchant with a bot or number (fast enough not to throttle the test), a live wheel
+    whose only real prize is practically always won, `customers` who wrote to it just now, and
+    the first `REAL_PLAYS` of them winning the prize through the real play service."""
     merchant, _ = await merchant_with_key(db, name="Reliable Shop")
     async with db.transaction() as session:
         account = await save_account(
             session,
             Sealer(db.settings.secret_key),
             merchant_id=merchant.id,
-            channel="telegram",
-            external_id=BOT_TOKEN.split(":", 1)[0],
-            name="shop_bot",
-            credentials={"token": BOT_TOKEN},
+            channel=chat.channel,
             webhook_secret="x",
             settings={"rate_per_second": 2000},
+            **chat.connect(),
         )
         start = utcnow() - timedelta(minutes=1)
         activity = await create_activity(
@@ -109,9 +167,9 @@ async def open_shop(db: Database, fake: FakeTelegram, *, customers: int = PRIZES
             ),
         )
         await publish(session, merchant.id, activity.id)
-    users = tuple(range(FIRST_USER_ID, FIRST_USER_ID + customers))
-    ids = await _customers_who_chatted(db, merchant.id, account.id, users)
-    play_id = await _real_wins(db, merchant.id, activity.id, users[:REAL_PLAYS])
+    users = tuple(range(chat.first_user, chat.first_user + customers))
+    ids = await _customers_who_chatted(db, merchant.id, account, users)
+    play_id = await _real_wins(db, merchant.id, activity.id, chat.channel, users[:REAL_PLAYS])
     async with db.transaction(write=False) as session:
         winning = await session.get(Play, play_id)
         columns = {c.key: getattr(winning, c.key) for c in inspect(Play).column_attrs}
@@ -119,22 +177,21 @@ async def open_shop(db: Database, fake: FakeTelegram, *, customers: int = PRIZES
             await session.execute(select(Event.payload).where(Event.type == "prize.won"))
         ).scalars()
         payload = next(p for p in won if p["play_id"] == str(play_id))
-    return Shop(merchant.id, activity.id, users, ids, columns, payload)
+    return Shop(merchant.id, activity.id, account.id, chat, users, ids, columns, payload)
 
 
 async def _customers_who_chatted(
-    db: Database, merchant_id: uuid.UUID, account_id: uuid.UUID, users: tuple[int, ...]
+    db: Database, merchant_id: uuid.UUID, account: ChannelAccount, users: tuple[int, ...]
 ) -> dict[int, uuid.UUID]:
-    """Each user as the Telegram webhook leaves them: a customer with an identity on the bot
-    (`enter_by_channel`, then the conversation router's `account_id`). The first few through
-    the service, the rest inserted alike in bulk."""
+    """Each user as the channel's webhook leaves them: a customer with an identity on the bot
+    or number (`enter_by_channel`, then the conversation router's `account_id`), who wrote just
+    now (so WhatsApp's 24-hour window is open). The first few through the service, the rest
+    inserted alike in bulk."""
     ids = {}
-    now = utcnow()
+    now, channel, account_id = utcnow(), account.channel, account.id
     async with db.transaction() as session:
         for user in users[:REAL_PLAYS]:
-            customer, identity, _ = await enter_by_channel(
-                session, merchant_id, "telegram", str(user)
-            )
+            customer, identity, _ = await enter_by_channel(session, merchant_id, channel, str(user))
             identity.account_id, identity.last_inbound_at = account_id, now
             ids[user] = customer.id
 
@@ -146,7 +203,7 @@ async def _customers_who_chatted(
                     Customer(
                         id=ids[user],
                         merchant_id=merchant_id,
-                        external_id=channel_external_id("telegram", str(user)),
+                        external_id=channel_external_id(channel, str(user)),
                         created_at=now,
                     )
                 )
@@ -156,7 +213,7 @@ async def _customers_who_chatted(
                     id=uuid.uuid4(),
                     merchant_id=merchant_id,
                     customer_id=ids[user],
-                    channel="telegram",
+                    channel=channel,
                     address=str(user),
                     account_id=account_id,
                     last_inbound_at=now,
@@ -170,14 +227,18 @@ async def _customers_who_chatted(
 
 
 async def _real_wins(
-    db: Database, merchant_id: uuid.UUID, activity_id: uuid.UUID, users: tuple[int, ...]
+    db: Database,
+    merchant_id: uuid.UUID,
+    activity_id: uuid.UUID,
+    channel: str,
+    users: tuple[int, ...],
 ) -> uuid.UUID:
     """Each user plays until they win the prize (the consolation prize is one chance in a
     million); returns the last winning try's id."""
     async with db.transaction() as session:
         merchant = await session.get(Merchant, merchant_id)
         for user in users:
-            request = PlayRequest(customer=channel_external_id("telegram", str(user)))
+            request = PlayRequest(customer=channel_external_id(channel, str(user)))
             while (result := await play(session, merchant, activity_id, request)).prize.consolation:
                 pass
     return result.play_id
@@ -221,13 +282,9 @@ async def _in_chunks(
         await work(users[at : at + CHUNK])
 
 
-def prize_messages(fake: FakeTelegram) -> Counter[int]:
+def prize_messages(shop: Shop) -> Counter[int]:
     """How many prize messages each chat received."""
-    return Counter(
-        int(call.params["chat_id"])
-        for call in fake.sent("sendMessage")
-        if PRIZE in (call.params.get("text") or "")
-    )
+    return shop.chat.prize_messages()
 
 
 @dataclass(frozen=True)
@@ -244,7 +301,7 @@ class Progress:
         )
 
 
-async def progress(db: Database, fake: FakeTelegram) -> Progress:
+async def progress(db: Database, shop: Shop) -> Progress:
     async with db.transaction(write=False) as session:
         outbox = (await session.execute(select(func.count(OutboxEntry.id)))).scalar_one()
         notified = (
@@ -257,7 +314,36 @@ async def progress(db: Database, fake: FakeTelegram) -> Progress:
                 select(func.count(OutgoingMessage.id)).where(OutgoingMessage.status == "pending")
             )
         ).scalar_one()
-    return Progress(outbox, notified, pending, len(prize_messages(fake)))
+    return Progress(outbox, notified, pending, len(prize_messages(shop)))
+
+
+@dataclass(frozen=True)
+class InDoubt:
+    """The chat messages a killed sender left pending."""
+
+    held: int  # that no sender may send yet: the platform may still say they went
+    received: int  # that their chat had already received: sent, but not recorded as sent
+
+    def __str__(self) -> str:
+        return f"{self.held} messages held back in doubt, {self.received} already received"
+
+
+async def in_doubt(db: Database, shop: Shop) -> InDoubt:
+    """Taken right after a kill, before anyone else sends."""
+    received = prize_messages(shop)
+    async with db.transaction(write=False) as session:
+        pending = (
+            await session.execute(
+                select(OutgoingMessage.address, OutgoingMessage.not_before).where(
+                    OutgoingMessage.status == "pending"
+                )
+            )
+        ).all()
+    now = utcnow()
+    return InDoubt(
+        held=sum(not_before > now for _, not_before in pending),
+        received=sum(int(address) in received for address, _ in pending),
+    )
 
 
 class EventsLost(AssertionError):
@@ -266,7 +352,6 @@ class EventsLost(AssertionError):
 
 async def settled(
     db: Database,
-    fake: FakeTelegram,
     shop: Shop,
     *,
     logs: Sequence[Path] = (),
@@ -279,8 +364,8 @@ async def settled(
     processes logged last."""
     started = moved = time.monotonic()
     last = None
-    while not await all_delivered(db, fake, shop):
-        now, clock = await progress(db, fake), time.monotonic()
+    while not await all_delivered(db, shop):
+        now, clock = await progress(db, shop), time.monotonic()
         if now != last:
             last, moved = now, clock
         if clock - moved >= stalled:
@@ -295,24 +380,30 @@ async def settled(
         await asyncio.sleep(0.2)  # a few queries a poll: leave the CPU to the processes
 
 
+# Lines a process logs per message or request: they would hide what went wrong.
+ROUTINE = ("chat_sender.message.sent", "HTTP Request: POST", "http.request.completed")
+
+
 def _last_words(logs: Sequence[Path], lines: int = 15) -> str:
-    """The end of each process's log, leaving out the one line per message sent."""
+    """The end of each process's log, leaving out the lines logged per message sent."""
     tails = []
     for log in logs:
+        if not log.exists():
+            continue
         kept = [
             line
             for line in log.read_text(errors="replace").splitlines()
-            if "chat_sender.message.sent" not in line
+            if not any(routine in line for routine in ROUTINE)
         ]
         tails.append(f"\n--- {log.name}, last {lines} lines:\n" + "\n".join(kept[-lines:]))
     return "".join(tails)
 
 
-async def all_delivered(db: Database, fake: FakeTelegram, shop: Shop) -> bool:
+async def all_delivered(db: Database, shop: Shop) -> bool:
     """Every chat reached and the books settled: nothing left to relay, consume or send."""
-    if len(prize_messages(fake)) < len(shop.users):
+    if len(prize_messages(shop)) < len(shop.users):
         return False
-    now = await progress(db, fake)
+    now = await progress(db, shop)
     if now.outbox or now.pending or now.notified < len(shop.users):
         return False
     async with db.transaction(write=False) as session:
@@ -326,10 +417,11 @@ async def all_delivered(db: Database, fake: FakeTelegram, shop: Shop) -> bool:
 
 
 async def assert_each_prize_delivered_once(
-    db: Database, fake: FakeTelegram, shop: Shop, *, duplicates_allowed: int
+    db: Database, shop: Shop, *, duplicates_allowed: int
 ) -> int:
     """No prize event lost, each had its effect once; returns the duplicate chat messages seen
-    (the only thing a killed sender may do twice, see workers/chat_sender.py)."""
+    (the only thing a killed sender may do twice, and on Telegram only: see
+    workers/chat_sender.py)."""
     async with db.transaction(write=False) as session:
         won = set(
             (await session.execute(select(Event.id).where(Event.type == "prize.won"))).scalars()
@@ -363,7 +455,7 @@ async def assert_each_prize_delivered_once(
     assert counted == len(won), "each event counted once by statistics"
     # At the fake: every chat got its message; a repeat only where a killed sender had one in
     # flight.
-    received = prize_messages(fake)
+    received = prize_messages(shop)
     assert set(received) == set(shop.users), "a chat never received its prize message"
     duplicates = sum(received.values()) - len(received)
     assert duplicates <= duplicates_allowed, (

@@ -1,5 +1,5 @@
 """`confetti worker` and `confetti serve` as real processes, driven from an async test: the fake
-Telegram server lives in the test's event loop, so nothing here may block it."""
+Telegram and WhatsApp servers live in the test's event loop, so nothing here may block it."""
 
 import asyncio
 import contextlib
@@ -21,9 +21,11 @@ async def start(env: dict[str, str], log: Path, *args: str) -> Process:
         )
 
 
-async def start_serving(env: dict[str, str], port: int, log: Path, within: float = 60) -> Process:
-    """`confetti serve` once its health check answers 200."""
-    process = await start(env, log, "serve", "--port", str(port))
+async def start_serving(
+    env: dict[str, str], port: int, log: Path, *options: str, within: float = 60
+) -> Process:
+    """`confetti serve <options>` once its health check answers 200."""
+    process = await start(env, log, "serve", "--port", str(port), *options)
     url = f"http://127.0.0.1:{port}/healthz"
     async with httpx.AsyncClient(timeout=1) as client, asyncio.timeout(within):
         while True:

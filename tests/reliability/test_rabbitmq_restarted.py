@@ -5,6 +5,7 @@ process died, no chat message is sent twice."""
 import pytest
 
 from tests.reliability.prizes import (
+    TelegramBot,
     assert_each_prize_delivered_once,
     open_shop,
     prize_messages,
@@ -22,23 +23,21 @@ DURING_OUTAGE = 480  # prizes won while RabbitMQ is down: they wait in the outbo
 async def test_rabbitmq_restarted_mid_publish_loses_no_prize_and_notifies_each_once(
     db, fake_telegram, worker_env, rabbitmq, tmp_path
 ) -> None:
-    shop = await open_shop(db, fake_telegram)
+    shop = await open_shop(db, TelegramBot(fake_telegram))
     before, during = shop.copied_users[:-DURING_OUTAGE], shop.copied_users[-DURING_OUTAGE:]
     await win_prizes(db, shop, before)
     log = tmp_path / "worker.log"
     worker = await start(worker_env, log, "worker")
     try:
         # Some prizes through, the relay still publishing its backlog of about 1,500 events.
-        await wait_until(lambda: len(prize_messages(fake_telegram)) >= 50, within=90)
+        await wait_until(lambda: len(prize_messages(shop)) >= 50, within=90)
         async with rabbitmq.stopped():
-            at_stop = await progress(db, fake_telegram)
+            at_stop = await progress(db, shop)
             await win_prizes(db, shop, during)
             await wait_until(lambda: "outbox.relay.failed" in log.read_text(), within=30)
         assert worker.returncode is None, tail(log)
-        await settled(db, fake_telegram, shop, logs=[log])
-        duplicates = await assert_each_prize_delivered_once(
-            db, fake_telegram, shop, duplicates_allowed=0
-        )
+        await settled(db, shop, logs=[log])
+        duplicates = await assert_each_prize_delivered_once(db, shop, duplicates_allowed=0)
         print(f"RabbitMQ stopped at: {at_stop}; chat messages sent twice: {duplicates}")
         assert await stop(worker) == 0, tail(log)
     finally:
