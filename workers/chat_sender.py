@@ -23,7 +23,7 @@ from datetime import timedelta
 from typing import Any
 
 import structlog
-from sqlalchemy import exists, select
+from sqlalchemy import exists, literal_column, select
 from sqlalchemy.orm import aliased
 
 from bots.conversation.messages import Reply
@@ -114,7 +114,8 @@ class ChatSender:
         held_back = exists().where(
             earlier.account_id == OutgoingMessage.account_id,
             earlier.address == OutgoingMessage.address,
-            earlier.status == "pending",
+            # Inline, not a parameter: a generic plan could not use the partial index.
+            earlier.status == literal_column("'pending'"),
             earlier.id < OutgoingMessage.id,
             earlier.not_before > now,
         )
