@@ -24,7 +24,9 @@ from sqlalchemy.ext.asyncio import (
 from core.errors import ConfettiError
 from core.settings import Settings
 
-SQLITE_BUSY_TIMEOUT_MS = 15_000
+# SQLite's busy handler retries by sleeping, not in arrival order: under a burst of writers
+# (a thousand tries at once) one may wait far longer than the burst's average.
+SQLITE_BUSY_TIMEOUT_MS = 60_000
 _WRITE_OPTION = "confetti_write"
 
 
