@@ -1,5 +1,6 @@
 import pytest
 
+from bots.channels import ChatChannels
 from tests.activities.shop import shop  # noqa: F401  (the shared fixture)
 from tests.channels.chats import CHATS, Chat
 from tests.fixtures.databases import make_settings
@@ -25,12 +26,18 @@ def settings(tmp_path, database_url, fake_telegram, fake_whatsapp):
 
 @pytest.fixture
 async def worker(shop, app, settings):  # noqa: F811
-    """The workers with the chat channels, and the one timed job the tests need: jobs.run."""
+    """The workers with the chat channels, and the one timed job the tests need: jobs.run.
+
+    The worker has platform clients of its own, as a `confetti worker` process does: the test
+    client starts and stops the app around every request, and the app's stop closes the app's
+    clients, which would cut the worker's sends short mid-call (and Telegram's then go twice)."""
     jobs = [job for job in SCHEDULED_JOBS if job.name == "jobs.run"]
-    runtime = WorkerRuntime(settings, shop.db, app.ctx.broker, jobs=jobs, channels=app.ctx.channels)
+    channels = ChatChannels(settings)
+    runtime = WorkerRuntime(settings, shop.db, app.ctx.broker, jobs=jobs, channels=channels)
     await runtime.start()
     yield runtime
     await runtime.stop()
+    await channels.close()
 
 
 @pytest.fixture(params=sorted(CHATS))
