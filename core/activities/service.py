@@ -377,11 +377,16 @@ async def change_status(
     allowed, target = _TRANSITIONS[action]
     if current not in allowed:
         raise InvalidStatusChange(f"Cannot {action} an activity that is {current}.")
+    # Started by the clock, but not yet recorded by catch_up_statuses: record it now, which
+    # the stored status is about to stop showing.
+    started_unrecorded = activity.status == "scheduled" and current == "live"
     activity.status = target
     activity.updated_at = now
     if target == "ended":
         activity.ended_at = now
     await session.flush()
+    if started_unrecorded:
+        await _record_status_event(session, merchant_id, activity.id, "started")
     if target == "ended":
         await _record_status_event(session, merchant_id, activity.id, "ended")
     return activity
@@ -391,12 +396,20 @@ async def update_activity(
     session: AsyncSession, merchant_id: uuid.UUID, activity_id: uuid.UUID, patch: ActivityPatch
 ) -> Activity:
     activity = await get_activity(session, merchant_id, activity_id, lock=True)
-    if effective_status(activity, utcnow()) == "ended":
+    now = utcnow()
+    status = effective_status(activity, now)
+    if status == "ended":
         raise InvalidStatusChange("An ended activity cannot change: its server seed is public.")
     changes = patch.model_dump(exclude_unset=True)
     for field in ("name", "description", "starts_at", "ends_at", "rules"):
         if field in changes and changes[field] is None:
             raise ValidationFailed(f"{field} cannot be null", field=field)
+    if status in ("live", "paused") and changes.get("starts_at") and changes["starts_at"] > now:
+        # Customers have played and its start was announced: pause it instead.
+        raise ValidationFailed(
+            "The activity has started; its start cannot move into the future (pause it instead)",
+            field="starts_at",
+        )
     published = activity.status != "draft"
     for field in ("name", "description", "cover_image_url", "starts_at", "ends_at"):
         if field in changes:
@@ -414,7 +427,7 @@ async def update_activity(
         await _replace_prizes(session, activity, patch)
     if patch.prize_stock:
         await _change_prize_stock(session, activity, patch.prize_stock, published)
-    activity.updated_at = utcnow()
+    activity.updated_at = now
     await session.flush()
     return activity
 

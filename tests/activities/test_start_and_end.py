@@ -89,3 +89,25 @@ async def test_two_processes_catching_up_at_once_record_each_end_once(shop):
     assert sum(moved) == 5
     ended = [event for event in await status_events(shop) if event[0] == "activity.ended"]
     assert sorted(ended) == sorted(("activity.ended", a["id"]) for a in activities)
+
+
+async def test_a_draw_the_clock_started_and_then_paused_still_records_its_start(shop):
+    activity = await shop.live(wheel(**window(start_minutes=60)))
+    await move(shop, activity, starts_at=utcnow() - timedelta(seconds=1))
+    assert (await shop.call("post", f"/activities/{activity['id']}/pause")).status == 200
+    assert await catch_up(shop) == 0
+    assert await status_events(shop) == [("activity.started", activity["id"])]
+
+
+async def test_a_started_draws_start_cannot_move_into_the_future(shop):
+    activity = await shop.live(wheel())
+    later = {"starts_at": (utcnow() + timedelta(hours=1)).isoformat()}
+    response = await shop.call("patch", f"/activities/{activity['id']}", later)
+    assert (response.status, response.json["error"]["field"]) == (422, "starts_at")
+    assert (await stored(shop, activity)).starts_at < utcnow()
+    earlier = {"starts_at": (utcnow() - timedelta(hours=1)).isoformat()}
+    assert (await shop.call("patch", f"/activities/{activity['id']}", earlier)).status == 200
+
+    scheduled = await shop.live(wheel(name="Later wheel", **window(start_minutes=60)))
+    response = await shop.call("patch", f"/activities/{scheduled['id']}", later)
+    assert response.status == 200, response.text
