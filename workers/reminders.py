@@ -3,7 +3,7 @@ month, a new round of a draw they played. Each is sent once (a coupon is marked 
 once per customer and month; a round once per customer and day)."""
 
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select, update
@@ -26,7 +26,7 @@ from core.coupons.service import coupon_view
 from core.db import Database
 from core.jobs.models import Job
 from core.jobs.schemas import ChunkOutcome
-from core.jobs.service import create_job_once, job_exists
+from core.jobs.service import create_job_once, existing_job_keys
 from core.merchants.models import Merchant
 from core.points.models import PointsLot
 
@@ -119,6 +119,7 @@ async def remind_expiring_points(db: Database) -> int:
 
 
 NEW_ROUND_JOB_KIND = "reminders.new_round"
+ROUND_REMINDER_GRACE = timedelta(hours=6)
 
 
 async def start_new_round_reminders(db: Database) -> int:
@@ -139,20 +140,23 @@ async def start_new_round_reminders(db: Database) -> int:
                 )
             )
         ).all()
+        due = {}
+        for activity, timezone in live:
+            at = activity.rules.get("remind_new_round_at")
+            day = round_reminder_day(at, now, ZoneInfo(timezone)) if at else None
+            if day is not None:
+                due[f"{NEW_ROUND_JOB_KIND}:{activity.id}:{day.isoformat()}"] = (activity, day)
+        started_already = await existing_job_keys(session, list(due))
     started = 0
-    for activity, timezone in live:
-        at = activity.rules.get("remind_new_round_at")
-        local = now.astimezone(ZoneInfo(timezone))
-        if not at or local.strftime("%H:%M") < at:
+    for key, (activity, day) in due.items():
+        if key in started_already:
             continue
-        day = local.date().isoformat()
-        key = f"{NEW_ROUND_JOB_KIND}:{activity.id}:{day}"
-        async with db.transaction() as session:
-            if await job_exists(session, key):
-                continue
+        # Who played is read without the write lock; a concurrent starter loses on the key.
+        async with db.transaction(write=False) as session:
             chats = await recipients(
                 session, activity.merchant_id, Segment(played_activity=activity.id)
             )
+        async with db.transaction() as session:
             started += await create_job_once(
                 session,
                 activity.merchant_id,
@@ -160,13 +164,27 @@ async def start_new_round_reminders(db: Database) -> int:
                 kind=NEW_ROUND_JOB_KIND,
                 params={
                     "activity_id": str(activity.id),
-                    "day": day,
+                    "day": day.isoformat(),
                     "recipients": [str(chat) for chat in chats],
                 },
                 total=len(chats),
                 counters={"queued": 0, "skipped": 0},
             )
     return started
+
+
+def round_reminder_day(at: str, now: datetime, zone: ZoneInfo) -> date | None:
+    """The merchant-local day whose reminder is due: today once `at` (HH:MM) has come; before
+    then, yesterday if its `at` was less than ROUND_REMINDER_GRACE ago, so a reminder set for
+    23:58, or one whose worker was down until after midnight, still goes."""
+    hour, minute = (int(part) for part in at.split(":"))
+    today = now.astimezone(zone).date()
+    if datetime.combine(today, time(hour, minute), zone) <= now:
+        return today
+    yesterday = today - timedelta(days=1)
+    if now - datetime.combine(yesterday, time(hour, minute), zone) < ROUND_REMINDER_GRACE:
+        return yesterday
+    return None
 
 
 async def new_round_chunk(session: AsyncSession, job: Job, start: int, end: int) -> ChunkOutcome:

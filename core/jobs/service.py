@@ -110,8 +110,11 @@ async def create_job_once(
     return inserted.rowcount == 1
 
 
-async def job_exists(session: AsyncSession, key: str) -> bool:
-    return (await session.execute(select(Job.id).where(Job.key == key))).first() is not None
+async def existing_job_keys(session: AsyncSession, keys: list[str]) -> set[str]:
+    """Which of these keys name a job already queued."""
+    if not keys:
+        return set()
+    return set((await session.execute(select(Job.key).where(Job.key.in_(keys)))).scalars())
 
 
 async def get_job(session: AsyncSession, merchant_id: uuid.UUID, job_id: uuid.UUID) -> Job:

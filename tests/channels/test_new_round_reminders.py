@@ -2,7 +2,7 @@
 the customers who played it before and may play again hear so in their chat, once a day."""
 
 import uuid
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -18,7 +18,11 @@ from tests.activities.shop import wheel, window
 from tests.channels.chats import CHATS, Chat, option
 from tests.channels.conftest import another_customer
 from tests.waiting import wait_until
-from workers.reminders import NEW_ROUND_JOB_KIND, start_new_round_reminders
+from workers.reminders import (
+    NEW_ROUND_JOB_KIND,
+    round_reminder_day,
+    start_new_round_reminders,
+)
 
 
 @pytest.fixture(params=["telegram", "whatsapp"])
@@ -156,6 +160,24 @@ async def test_no_round_reminder_before_its_time_or_for_a_paused_draw(telegram_c
             )
         ).all()
     assert not queued
+
+
+@pytest.mark.parametrize(
+    ("at", "local_now", "due"),
+    [
+        ("10:00", "2026-03-10 10:00", "2026-03-10"),
+        ("10:00", "2026-03-10 23:59", "2026-03-10"),
+        ("10:00", "2026-03-10 09:59", None),
+        ("23:58", "2026-03-11 00:02", "2026-03-10"),
+        ("20:00", "2026-03-11 01:59", "2026-03-10"),
+        ("18:00", "2026-03-11 00:01", None),
+    ],
+)
+def test_a_round_reminder_is_due_from_its_time_and_a_little_past_midnight(at, local_now, due):
+    zone = ZoneInfo("Europe/Madrid")
+    now = datetime.fromisoformat(local_now).replace(tzinfo=zone).astimezone(UTC)
+    day = round_reminder_day(at, now, zone)
+    assert (day.isoformat() if day else None) == due
 
 
 @pytest.mark.parametrize(
