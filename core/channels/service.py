@@ -19,6 +19,7 @@ from core.db import get_owned, upsert_insert
 KEEP_INBOUND_FOR = timedelta(days=7)
 MESSAGES_SIGNAL = "chat-messages"
 TAG_PREFIX = "confetti:"
+MAX_MESSAGE_ID = 2**31 - 1  # outgoing_messages.id is a 32-bit integer on PostgreSQL
 
 
 async def save_account(
@@ -162,7 +163,10 @@ def tagged_message_id(tag: str | None) -> int | None:
     if not tag or not tag.startswith(TAG_PREFIX):
         return None
     number = tag[len(TAG_PREFIX) :]
-    return int(number) if number.isascii() and number.isdigit() and len(number) < 19 else None
+    if not (number.isascii() and number.isdigit() and len(number) < 19):
+        return None
+    message_id = int(number)
+    return message_id if 0 < message_id <= MAX_MESSAGE_ID else None
 
 
 async def record_delivery_status(

@@ -214,6 +214,8 @@ async def test_a_later_failure_is_recorded_and_other_tags_change_nothing(
         # Another number's message, and another app's tag, on this number's webhook.
         {**status(call, "failed"), "biz_opaque_callback_data": f"confetti:{elsewhere}"},
         {**status(call, "failed"), "biz_opaque_callback_data": f"other-app:{first}"},
+        # Looks like ours, but no message id is that large (PostgreSQL's integer would refuse it).
+        {**status(call, "failed"), "biz_opaque_callback_data": "confetti:99999999999"},
         status(call, "delivered"),
         status(call, "failed", errors=[undeliverable]),
     ]
