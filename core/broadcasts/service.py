@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.activities.errors import ActivityNotFound
 from core.activities.models import Play
-from core.activities.service import get_activity
+from core.activities.service import effective_status, get_activity
 from core.broadcasts.schemas import BroadcastCreate, BroadcastOut, Deliveries, Segment
 from core.channels.models import OutgoingMessage
 from core.clock import utcnow
@@ -72,16 +72,19 @@ async def start_broadcast(
 ) -> Job:
     if data.activity is not None:
         try:
-            await get_activity(session, merchant_id, data.activity)
+            activity = await get_activity(session, merchant_id, data.activity)
         except ActivityNotFound:
             raise ValidationFailed("no such activity", field="activity") from None
+        # Its "Take part" button must lead somewhere a customer can play, now or soon.
+        if effective_status(activity, utcnow()) not in ("live", "scheduled"):
+            raise ValidationFailed("the activity is not live or scheduled", field="activity")
     chats = await recipients(session, merchant_id, data.segment)
     return await create_job(
         session,
         merchant_id,
         kind=BROADCAST_JOB_KIND,
         params={
-            "message": data.model_dump(mode="json", exclude={"segment"}),
+            "message": data.model_dump(mode="json", exclude={"segment"}, exclude_none=True),
             "recipients": [str(identity) for identity in chats],
         },
         total=len(chats),

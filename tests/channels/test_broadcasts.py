@@ -89,7 +89,9 @@ async def test_segments_pick_players_of_an_activity_and_holders_of_unused_coupon
 
 
 async def test_bad_broadcasts_are_refused_clearly(shop):
+    draft = await shop.created(wheel())
     for body, field in (
+        ({"text": "x", "activity": draft["id"]}, "activity"),
         ({"text": ""}, "text"),
         ({"text": "x", "image_url": "http://insecure.example/a.png"}, "image_url"),
         ({"text": "x", "segment": {"channel": "fax"}}, "segment.channel"),
