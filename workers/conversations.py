@@ -7,8 +7,9 @@ again" always asks Telegram afresh."""
 
 import time
 
+import structlog
 from aiogram import Bot
-from aiogram.exceptions import TelegramBadRequest
+from aiogram.exceptions import TelegramAPIError
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -23,6 +24,8 @@ from core.channels.service import credentials_of, queue_messages
 from core.events.service import EventEnvelope
 from core.merchants.models import Merchant
 from workers.consumers import AskFirst, Consumer
+
+log = structlog.get_logger("confetti.conversations")
 
 CONVERSATIONS = "conversations"
 
@@ -47,7 +50,10 @@ class Memberships:
             answer: bool | str = member.status in MEMBER_STATUSES and getattr(
                 member, "is_member", True
             )
-        except TelegramBadRequest as exc:
+        except TelegramAPIError as exc:
+            # Not the channel's admin, removed from it, or Telegram failing: the customer hears
+            # that it cannot be checked now, rather than nothing while the event is retried.
+            log.info("conversations.membership.unknown", channel=channel, reason=exc.message)
             answer = exc.message
         now = time.monotonic()
         self._answers = {

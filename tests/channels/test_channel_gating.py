@@ -77,3 +77,20 @@ async def test_no_transaction_waits_on_telegram_while_membership_is_checked(
     outside = await chat.press(option(card[-1], "p:"))
     assert written == ["@shopnews"]
     assert "@shopnews" in outside[-1].text
+
+
+async def test_a_customer_hears_the_check_failed_when_telegram_refuses_or_breaks(
+    shop, fake_telegram, worker
+):
+    chat = TelegramChat(shop, fake_telegram)
+    await chat.connect()
+    fake_telegram.make_admin(BOT_TOKEN, "@shopnews")
+    activity = await shop.live(gated())
+    card = await chat.start(activity["slug"], activity["slug"])
+    for status, description in (
+        (403, "Forbidden: bot was kicked from the channel chat"),
+        (500, "Internal Server Error"),
+    ):
+        fake_telegram.fail_next("getChatMember", status=status, description=description)
+        answer = await chat.press(option(card[-1], "p:"))
+        assert "can't check" in answer[-1].text, status
