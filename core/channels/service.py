@@ -169,6 +169,29 @@ def tagged_message_id(tag: str | None) -> int | None:
     return message_id if 0 < message_id <= MAX_MESSAGE_ID else None
 
 
+# What a later status can change: "it went" settles a message still pending (its send was cut
+# short); "it failed" undoes one marked sent, or ends one still pending.
+CHANGED_BY_STATUS = {True: ("pending",), False: ("pending", "sent")}
+
+
+async def statuses_of_tagged(
+    session: AsyncSession, account: ChannelAccount, tags: Sequence[str | None]
+) -> dict[str, str]:
+    """The current status of each of this account's messages that these tags name, by tag: most
+    status updates confirm what the sender recorded already, and need no write transaction (on
+    SQLite, no wait for the one write lock)."""
+    by_id = {tagged_message_id(tag): tag for tag in tags if tag}
+    by_id.pop(None, None)
+    if not by_id:
+        return {}
+    rows = await session.execute(
+        select(OutgoingMessage.id, OutgoingMessage.status).where(
+            OutgoingMessage.id.in_(by_id), OutgoingMessage.account_id == account.id
+        )
+    )
+    return {by_id[message_id]: status for message_id, status in rows}
+
+
 async def record_delivery_status(
     session: AsyncSession,
     account: ChannelAccount,
@@ -185,10 +208,11 @@ async def record_delivery_status(
     if message_id is None:
         return False
     ours = (OutgoingMessage.id == message_id) & (OutgoingMessage.account_id == account.id)
+    changeable = OutgoingMessage.status.in_(CHANGED_BY_STATUS[delivered])
     if delivered:
         statement = (
             update(OutgoingMessage)
-            .where(ours, OutgoingMessage.status == "pending")
+            .where(ours, changeable)
             .values(
                 status="sent",
                 sent_at=utcnow(),
@@ -199,7 +223,7 @@ async def record_delivery_status(
     else:
         statement = (
             update(OutgoingMessage)
-            .where(ours, OutgoingMessage.status.in_(("pending", "sent")))
+            .where(ours, changeable)
             .values(status="failed", reason=(reason or "failed after it was sent")[:300])
         )
     result = await session.execute(statement.execution_options(synchronize_session=False))

@@ -9,7 +9,7 @@ import uuid
 from collections.abc import Callable
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from bots.conversation.messages import Reply
 from core.channels.models import ChannelAccount, OutgoingMessage
@@ -228,3 +228,21 @@ async def test_a_later_failure_is_recorded_and_other_tags_change_nothing(
         "WhatsApp error 131026: Message undeliverable",
     )
     assert (await row(chat, elsewhere)).status == "pending"
+
+
+async def test_statuses_confirming_a_recorded_send_wait_for_no_write_lock(app, whatsapp):
+    """Meta posts sent, delivered and read for every message; almost always the sender has
+    recorded it as sent already. Such a webhook only reads: on SQLite it does not queue behind
+    the one write lock (held here by another transaction throughout)."""
+    chat = whatsapp
+    first = await queue(chat, "Prize A")
+    await make_sender(app, chat).send_due()
+    [call] = chat.fake.sent(to=chat.wa_id)
+    async with chat.shop.db.transaction() as session:
+        await session.execute(
+            update(OutgoingMessage).where(OutgoingMessage.id == first).values(reason="busy")
+        )
+        body = status_body([status(call, state) for state in ("sent", "delivered", "read")])
+        response = await asyncio.wait_for(chat.post_body(body), timeout=10)
+        assert response.status == 200, response.text
+    assert (await row(chat, first)).status == "sent"

@@ -17,7 +17,13 @@ from bots.inbox import receive
 from bots.whatsapp.inbound import StatusUpdate, parse_webhook, signature_valid
 from core.channels.errors import ChannelAccountNotFound
 from core.channels.models import ChannelAccount
-from core.channels.service import credentials_of, find_account, record_delivery_status
+from core.channels.service import (
+    CHANGED_BY_STATUS,
+    credentials_of,
+    find_account,
+    record_delivery_status,
+    statuses_of_tagged,
+)
 from core.crypto import matches_fingerprint
 from core.errors import BadRequest, Forbidden, Unauthorized
 from web.openapi_docs import document
@@ -72,20 +78,31 @@ async def receive_updates(request: Request, account_id: uuid.UUID) -> HTTPRespon
         updates = parse_webhook(body, account)
     except ValueError as exc:
         raise BadRequest(str(exc)) from None
-    if updates:
+    messages = [(key, update) for key, update in updates if not isinstance(update, StatusUpdate)]
+    statuses = [
+        update
+        for _, update in updates
+        if isinstance(update, StatusUpdate) and (update.delivered or update.status == "failed")
+    ]
+    if statuses:
+        async with request.app.ctx.db.transaction(write=False) as session:
+            current = await statuses_of_tagged(session, account, [s.tag for s in statuses])
+        statuses = [
+            s for s in statuses if current.get(s.tag or "") in CHANGED_BY_STATUS[s.delivered]
+        ]
+    if messages or statuses:
         async with request.app.ctx.db.transaction() as session:
-            for key, update in updates:
-                if not isinstance(update, StatusUpdate):
-                    await receive(session, account, key, update)
-                elif update.delivered or update.status == "failed":
-                    await record_delivery_status(
-                        session,
-                        account,
-                        update.tag,
-                        delivered=update.delivered,
-                        provider_message_id=update.provider_message_id,
-                        reason=update.reason,
-                    )
+            for key, update in messages:
+                await receive(session, account, key, update)
+            for update in statuses:
+                await record_delivery_status(
+                    session,
+                    account,
+                    update.tag,
+                    delivered=update.delivered,
+                    provider_message_id=update.provider_message_id,
+                    reason=update.reason,
+                )
     return model_response(Acknowledged())
 
 
