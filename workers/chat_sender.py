@@ -23,7 +23,7 @@ from datetime import timedelta
 from typing import Any
 
 import structlog
-from sqlalchemy import exists, literal_column, select
+from sqlalchemy import exists, literal_column, or_, select
 from sqlalchemy.orm import aliased
 
 from bots.conversation.messages import Reply
@@ -110,7 +110,9 @@ class ChatSender:
         self._round_ends = asyncio.get_running_loop().time() + ROUND_SECONDS
         now = utcnow()
         earlier = aliased(OutgoingMessage)
-        # Order per chat: nothing goes while an earlier message of its chat must still wait.
+        # Order per chat: nothing goes while an earlier message of its chat must still wait,
+        # except that replies wait only for earlier replies: a notification in doubt or
+        # retrying must not leave the bot silent in that chat.
         held_back = exists().where(
             earlier.account_id == OutgoingMessage.account_id,
             earlier.address == OutgoingMessage.address,
@@ -118,6 +120,7 @@ class ChatSender:
             earlier.status == literal_column("'pending'"),
             earlier.id < OutgoingMessage.id,
             earlier.not_before > now,
+            or_(OutgoingMessage.purpose != "reply", earlier.purpose == "reply"),
         )
         async with self.db.transaction(write=False) as session:
             due = list(

@@ -68,7 +68,7 @@ def make_sender(app, chat: WhatsAppChat, wrap: Callable | None = None) -> ChatSe
     )
 
 
-async def queue(chat: WhatsAppChat, text: str) -> int:
+async def queue(chat: WhatsAppChat, text: str, purpose: str = "notification") -> int:
     async with chat.shop.db.transaction() as session:
         account = await session.get(ChannelAccount, uuid.UUID(chat.account["id"]))
         await queue_messages(
@@ -76,7 +76,7 @@ async def queue(chat: WhatsAppChat, text: str) -> int:
             account,
             chat.wa_id,
             [Reply(text=text).model_dump(mode="json")],
-            purpose="notification",
+            purpose=purpose,
             customer_id=None,
         )
         return (
@@ -246,3 +246,17 @@ async def test_statuses_confirming_a_recorded_send_wait_for_no_write_lock(app, w
         response = await asyncio.wait_for(chat.post_body(body), timeout=10)
         assert response.status == 200, response.text
     assert (await row(chat, first)).status == "sent"
+
+
+async def test_the_bot_still_answers_in_a_chat_whose_notification_is_in_doubt(app, whatsapp):
+    chat = whatsapp
+    await queue(chat, "Prize A")
+    await dies_sending(app, chat, after=False)
+    answer = await queue(chat, "Here is the menu", purpose="reply")
+    later = await queue(chat, "Prize B")
+
+    survivor = make_sender(app, chat)
+    assert await survivor.send_due() == 1
+    assert texts(chat) == ["Here is the menu"]
+    assert (await row(chat, answer)).status == "sent"
+    assert (await row(chat, later)).status == "pending", "notifications keep their order"
