@@ -34,6 +34,7 @@ from workers.reminders import (
 from workers.webhooks import send_due_webhooks
 
 log = structlog.get_logger("confetti.schedules")
+PURGE_BATCH = 5_000
 
 
 @dataclass(frozen=True)
@@ -59,8 +60,14 @@ async def _purge_idempotency_records(db: Database) -> int:
 
 
 async def _purge_processed_events(db: Database) -> int:
-    async with db.transaction() as session:
-        return await purge_processed(session)
+    """In batches, each its own transaction, so writers get the lock in between."""
+    purged = 0
+    while True:
+        async with db.transaction() as session:
+            batch = await purge_processed(session, limit=PURGE_BATCH)
+        purged += batch
+        if batch < PURGE_BATCH:
+            return purged
 
 
 async def _purge_chat_inbound(db: Database) -> int:

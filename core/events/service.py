@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import utcnow
@@ -71,12 +71,20 @@ async def claim_event(session: AsyncSession, consumer: str, event_id: uuid.UUID)
     return result.rowcount == 1
 
 
-async def purge_processed(session: AsyncSession) -> int:
+async def purge_processed(session: AsyncSession, *, limit: int) -> int:
     """Forget which consumer had which event once no delivery of it can still come: far past
     a redelivery, the in-process requeue's 7 days, or a dead letter's replay (a dead letter is
-    an event its consumer never had the effect of)."""
+    an event its consumer never had the effect of). At most `limit` rows a call: the first
+    purge of a long history must not hold SQLite's write lock for a minute."""
+    oldest = (
+        select(ProcessedEvent.consumer, ProcessedEvent.event_id)
+        .where(ProcessedEvent.processed_at < utcnow() - KEEP_PROCESSED_FOR)
+        .limit(limit)
+    )
     result = await session.execute(
-        delete(ProcessedEvent).where(ProcessedEvent.processed_at < utcnow() - KEEP_PROCESSED_FOR)
+        delete(ProcessedEvent).where(
+            tuple_(ProcessedEvent.consumer, ProcessedEvent.event_id).in_(oldest)
+        )
     )
     return result.rowcount or 0
 
