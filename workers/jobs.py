@@ -39,7 +39,7 @@ async def run_due_jobs(
     deadline = time.monotonic() + budget_seconds
     applied = 0
     while time.monotonic() < deadline:
-        job_id = await take_next_job(db, holder=holder, lease=lease)
+        job_id = await take_next_job(db, holder=holder, lease=lease, kinds=kinds)
         if job_id is None:
             break
         applied += await run_job_chunk(db, job_id, holder=holder, kinds=kinds)

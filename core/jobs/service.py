@@ -10,7 +10,7 @@ job after the lease runs out starts again at the first position not yet applied.
 """
 
 import uuid
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -159,13 +159,17 @@ def _lease_free(now: datetime):
     return or_(Job.lease_expires_at.is_(None), Job.lease_expires_at < now)
 
 
-async def take_next_job(db: Database, *, holder: str, lease: timedelta) -> uuid.UUID | None:
-    """Lease the runnable job that waited longest since its last chunk, if any is free."""
+async def take_next_job(
+    db: Database, *, holder: str, lease: timedelta, kinds: Collection[str]
+) -> uuid.UUID | None:
+    """Lease the runnable job that waited longest since its last chunk, if any is free, of a
+    kind this process can run (during a rolling deploy an older worker leaves a newer kind's
+    jobs to the newer workers, rather than failing them)."""
     now = utcnow()
     async with db.transaction() as session:
         candidates = await session.execute(
             select(Job.id)
-            .where(Job.status.in_(RUNNABLE), _lease_free(now))
+            .where(Job.status.in_(RUNNABLE), Job.kind.in_(list(kinds)), _lease_free(now))
             .order_by(Job.updated_at)
             .limit(10)
         )

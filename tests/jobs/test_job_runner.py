@@ -120,9 +120,9 @@ async def test_two_workers_racing_on_one_job_apply_each_chunk_exactly_once(db) -
 
 async def test_a_worker_whose_lease_was_taken_over_applies_nothing(db) -> None:
     job_id, template, _ = await _issue_job(db, 120)
-    assert await take_next_job(db, holder="worker-a", lease=MINUTE) == job_id
+    assert await take_next_job(db, holder="worker-a", lease=MINUTE, kinds=SMALL_CHUNKS) == job_id
     await _drop_lease(db, job_id)
-    assert await take_next_job(db, holder="worker-b", lease=MINUTE) == job_id
+    assert await take_next_job(db, holder="worker-b", lease=MINUTE, kinds=SMALL_CHUNKS) == job_id
     results = await asyncio.gather(
         run_job_chunk(db, job_id, holder="worker-a", kinds=SMALL_CHUNKS),
         run_job_chunk(db, job_id, holder="worker-b", kinds=SMALL_CHUNKS),
@@ -137,11 +137,11 @@ async def test_a_worker_whose_lease_was_taken_over_applies_nothing(db) -> None:
 async def test_jobs_take_turns_chunk_by_chunk(db) -> None:
     first, _, _ = await _issue_job(db, 100)
     second, _, _ = await _issue_job(db, 100)
-    order = [await take_next_job(db, holder="worker", lease=MINUTE)]
+    order = [await take_next_job(db, holder="worker", lease=MINUTE, kinds=SMALL_CHUNKS)]
     await run_job_chunk(db, order[0], holder="worker", kinds=SMALL_CHUNKS)
-    order.append(await take_next_job(db, holder="worker", lease=MINUTE))
+    order.append(await take_next_job(db, holder="worker", lease=MINUTE, kinds=SMALL_CHUNKS))
     await run_job_chunk(db, order[1], holder="worker", kinds=SMALL_CHUNKS)
-    order.append(await take_next_job(db, holder="worker", lease=MINUTE))
+    order.append(await take_next_job(db, holder="worker", lease=MINUTE, kinds=SMALL_CHUNKS))
     assert order == [first, second, first]
 
 
@@ -179,3 +179,13 @@ async def test_unexpected_errors_are_retried_then_fail_the_job(db) -> None:
     failed = await load_job(db, job_id)
     assert (failed.status, failed.done) == ("failed", 0)
     assert failed.error.startswith("internal_error") and "peer" not in failed.error
+
+
+async def test_a_worker_leaves_a_job_of_a_kind_it_does_not_know_to_one_that_does(db) -> None:
+    job_id, _, _ = await _issue_job(db, 40)
+    older = {"some.other.kind": JOB_KINDS[ISSUE_JOB_KIND]}
+    assert await run_due_jobs(db, holder="older-worker", kinds=older) == 0
+    untouched = await load_job(db, job_id)
+    assert (untouched.status, untouched.done, untouched.lease_holder) == ("queued", 0, None)
+    assert await run_due_jobs(db, holder="newer-worker", kinds=SMALL_CHUNKS) == 1
+    assert (await load_job(db, job_id)).status == "succeeded"
