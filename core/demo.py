@@ -15,7 +15,7 @@ from core.codes.schemas import CodeBatchCreate
 from core.codes.service import create_batch, import_codes
 from core.coupons.models import CouponTemplate
 from core.coupons.schemas import CouponTemplateCreate
-from core.coupons.service import create_template
+from core.coupons.templates import create_template
 from core.customers.schemas import CustomerUpsert
 from core.customers.service import upsert_customer
 from core.merchants.models import ApiKey, Merchant

@@ -53,24 +53,3 @@ class UUIDPrimaryKey:
 
 class CreatedAt:
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-
-def load_all_models() -> type[Base]:
-    """Import every domain's models so Base.metadata is complete (migrations, tests)."""
-    import core.activities.models
-    import core.channels.models
-    import core.codes.models
-    import core.coupons.models
-    import core.customers.models
-    import core.events.models
-    import core.idempotency.models
-    import core.jobs.models
-    import core.leases.models
-    import core.merchants.models
-    import core.points.models
-    import core.redemptions.models
-    import core.stats.models
-    import core.stock.models
-    import core.webhooks.models  # noqa: F401
-
-    return Base

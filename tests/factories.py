@@ -39,7 +39,7 @@ def template_body(**overrides) -> dict:
 
 async def coupon_template(db: Database, merchant: Merchant, **overrides):
     from core.coupons.schemas import CouponTemplateCreate
-    from core.coupons.service import create_template
+    from core.coupons.templates import create_template
 
     async with db.transaction() as session:
         return await create_template(

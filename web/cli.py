@@ -13,13 +13,11 @@ import structlog
 from pydantic import ValidationError
 from sanic import Sanic
 from sanic.worker.loader import AppLoader
-from sqlalchemy import select
 
-from core.activities.models import Activity
+from core.activities.service import activities_by_name, find_activity
 from core.activities.verify import FairnessReport, fairness_report
 from core.broker import REASON_HEADER, Broker, BrokerUnavailable, broker_from_url
-from core.codes.models import CodeBatch
-from core.codes.service import import_codes
+from core.codes.service import find_batch, import_codes
 from core.db import Database
 from core.demo import ensure_demo_merchant
 from core.errors import ConfettiError, ValidationFailed
@@ -73,12 +71,8 @@ def demo() -> None:
         try:
             async with db.transaction() as session:
                 merchant, key = await ensure_demo_merchant(session, settings.secret_key)
-                rows = await session.execute(
-                    select(Activity.name, Activity.slug)
-                    .where(Activity.merchant_id == merchant.id)
-                    .order_by(Activity.name)
-                )
-                return merchant.name, key, [(title, slug) for title, slug in rows]
+                activities = await activities_by_name(session, merchant.id)
+                return merchant.name, key, [(a.name, a.slug) for a in activities]
         finally:
             await db.dispose()
 
@@ -226,7 +220,7 @@ def import_codes_command(file: Path, batch_id: uuid.UUID) -> None:
         db = Database(settings)
         try:
             async with db.transaction() as session:
-                batch = await session.get(CodeBatch, batch_id)
+                batch = await find_batch(session, batch_id)
                 if batch is None:
                     raise click.BadParameter("no such batch", param_hint="--batch")
                 rows = data.count(b"\n") or 1
@@ -258,7 +252,7 @@ def verify(activity_id: uuid.UUID) -> None:
         db = Database(settings)
         try:
             async with db.transaction(write=False) as session:
-                activity = await session.get(Activity, activity_id)
+                activity = await find_activity(session, activity_id)
                 if activity is None:
                     raise click.BadParameter("no such activity", param_hint="--activity")
                 return await fairness_report(session, activity)

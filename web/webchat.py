@@ -26,7 +26,7 @@ from bots.webchat.identity import (
 )
 from core.activities.service import activity_by_slug
 from core.errors import NotFound
-from core.merchants.models import Merchant
+from core.merchants.service import get_merchant
 from web.body import parse_body
 from web.openapi_docs import document
 from web.pages import render
@@ -72,10 +72,10 @@ async def chat_page(request: Request, slug: str) -> HTTPResponse:
             activity = await activity_by_slug(session, slug)
         except NotFound:
             return _page(status=404)
-        merchant = await session.get(Merchant, activity.merchant_id)
+        merchant = await get_merchant(session, activity.merchant_id)
     start = request.args.get("start", "")
     return _page(
-        merchant_name=merchant.name if merchant else "",
+        merchant_name=merchant.name,
         post_url=f"/webchat/{slug}/messages",
         start=start if PAYLOAD.match(start) else slug,
     )
@@ -106,7 +106,7 @@ async def post_message(request: Request, slug: str) -> HTTPResponse:
     identity = read_identity(settings.secret_key, cookie) or new_identity()
     async with request.app.ctx.db.transaction() as session:
         activity = await activity_by_slug(session, slug)
-        merchant = await session.get(Merchant, activity.merchant_id)
+        merchant = await get_merchant(session, activity.merchant_id)
         incoming = Incoming(
             channel="web",
             merchant_id=merchant.id,

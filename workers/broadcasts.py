@@ -7,26 +7,31 @@ import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bots.conversation.actions import Action, option_id
 from bots.conversation.i18n import Translator
-from bots.conversation.ids import short_id
 from bots.conversation.messages import Link, Option, Reply
-from bots.notices import chats_by_id, queue_notice
+from bots.notices import queue_notice
 from core.broadcasts.schemas import BroadcastCreate
+from core.channels.chats import chats_by_id
 from core.jobs.models import Job
 from core.jobs.schemas import ChunkOutcome
-from core.merchants.models import Merchant
+from core.merchants.service import get_merchant
 
 
 async def broadcast_chunk(session: AsyncSession, job: Job, start: int, end: int) -> ChunkOutcome:
-    merchant = await session.get(Merchant, job.merchant_id)
+    merchant = await get_merchant(session, job.merchant_id)
     message = BroadcastCreate.model_validate(job.params["message"])
     link = Link(title=message.link.title, url=message.link.url) if message.link else None
 
     def compose(t: Translator) -> Reply:
-        options = [Option(id="m", title=t("button.menu"))]
+        options = [Option(id=option_id(Action.MENU), title=t("button.menu"))]
         if message.activity is not None:
             options.insert(
-                0, Option(id=f"a:{short_id(message.activity)}", title=t("button.take_part"))
+                0,
+                Option(
+                    id=option_id(Action.SHOW_ACTIVITY, message.activity),
+                    title=t("button.take_part"),
+                ),
             )
         return Reply(
             text=message.text, image_url=message.image_url, link=link, options=tuple(options)

@@ -23,8 +23,6 @@ from datetime import timedelta
 from typing import Any
 
 import structlog
-from sqlalchemy import exists, literal_column, or_, select
-from sqlalchemy.orm import aliased
 
 from bots.conversation.messages import Reply
 from bots.delivery import (
@@ -36,7 +34,16 @@ from bots.delivery import (
     Unreachable,
 )
 from core.channels.models import ChannelAccount, OutgoingMessage
-from core.channels.service import MESSAGES_SIGNAL, credentials_of, message_tag
+from core.channels.outgoing import (
+    MESSAGES_SIGNAL,
+    accounts_by_id,
+    chat_identity,
+    due_messages,
+    message_tag,
+    record_send_outcome,
+    replaced_message_id,
+)
+from core.channels.service import credentials_of
 from core.clock import utcnow
 from core.commit_signals import on_commit
 from core.crypto import Sealer
@@ -108,45 +115,9 @@ class ChatSender:
         """Send what is due now, for at most a round; returns how many messages were handled
         (0 when all that is due must wait: the loop then rests)."""
         self._round_ends = asyncio.get_running_loop().time() + ROUND_SECONDS
-        now = utcnow()
-        earlier = aliased(OutgoingMessage)
-        # Order per chat: nothing goes while an earlier message of its chat must still wait,
-        # except that replies wait only for earlier replies: a notification in doubt or
-        # retrying must not leave the bot silent in that chat.
-        held_back = exists().where(
-            earlier.account_id == OutgoingMessage.account_id,
-            earlier.address == OutgoingMessage.address,
-            # Inline, not a parameter: a generic plan could not use the partial index.
-            earlier.status == literal_column("'pending'"),
-            earlier.id < OutgoingMessage.id,
-            earlier.not_before > now,
-            or_(OutgoingMessage.purpose != "reply", earlier.purpose == "reply"),
-        )
         async with self.db.transaction(write=False) as session:
-            due = list(
-                (
-                    await session.execute(
-                        select(OutgoingMessage)
-                        .where(
-                            OutgoingMessage.status == "pending",
-                            OutgoingMessage.not_before <= now,
-                            ~held_back,
-                        )
-                        .order_by(OutgoingMessage.id)
-                        .limit(self.batch_size)
-                    )
-                ).scalars()
-            )
-            accounts = {
-                a.id: a
-                for a in (
-                    await session.execute(
-                        select(ChannelAccount).where(
-                            ChannelAccount.id.in_({m.account_id for m in due})
-                        )
-                    )
-                ).scalars()
-            }
+            due = await due_messages(session, now=utcnow(), limit=self.batch_size)
+            accounts = await accounts_by_id(session, {m.account_id for m in due})
         chats: defaultdict[tuple[uuid.UUID, str], list[OutgoingMessage]] = defaultdict(list)
         for message in due:
             chats[(message.account_id, message.address)].append(message)
@@ -252,35 +223,12 @@ class ChatSender:
         )
 
     async def _replaced(self, message: OutgoingMessage, key: str) -> str | None:
-        """The platform id of this chat's latest sent message named `key`."""
         async with self.db.transaction(write=False) as session:
-            earlier = await session.execute(
-                select(OutgoingMessage.body, OutgoingMessage.provider_message_id)
-                .where(
-                    OutgoingMessage.account_id == message.account_id,
-                    OutgoingMessage.address == message.address,
-                    OutgoingMessage.id < message.id,
-                    OutgoingMessage.status == "sent",
-                )
-                .order_by(OutgoingMessage.id.desc())
-                .limit(10)
-            )
-            for body, provider_id in earlier:
-                if body.get("key") == key:
-                    return provider_id
-        return None
+            return await replaced_message_id(session, message, key)
 
     async def _identity(self, account: ChannelAccount, address: str) -> ChannelIdentity | None:
         async with self.db.transaction(write=False) as session:
-            return (
-                await session.execute(
-                    select(ChannelIdentity).where(
-                        ChannelIdentity.merchant_id == account.merchant_id,
-                        ChannelIdentity.channel == account.channel,
-                        ChannelIdentity.address == address,
-                    )
-                )
-            ).scalar_one_or_none()
+            return await chat_identity(session, account, address)
 
     def _bucket(self, account: ChannelAccount) -> TokenBucket:
         bucket = self._account_buckets.get(account.id)
@@ -338,25 +286,7 @@ class ChatSender:
         self, message: OutgoingMessage, *, unreachable: bool = False, **values: Any
     ) -> None:
         async with self.db.transaction() as session:
-            row = await session.get(OutgoingMessage, message.id)
-            # Gone: the account was disconnected meanwhile. No longer pending: the platform's
-            # status update came first, and is the later word.
-            if row is None or row.status != "pending":
-                return
-            for name, value in values.items():
-                setattr(row, name, value)
-            if unreachable:
-                identity = (
-                    await session.execute(
-                        select(ChannelIdentity).where(
-                            ChannelIdentity.merchant_id == message.merchant_id,
-                            ChannelIdentity.account_id == message.account_id,
-                            ChannelIdentity.address == message.address,
-                        )
-                    )
-                ).scalar_one_or_none()
-                if identity is not None:
-                    identity.unreachable_at = utcnow()
+            await record_send_outcome(session, message, unreachable=unreachable, **values)
 
 
 def _window_open(identity: ChannelIdentity | None) -> bool:

@@ -19,10 +19,10 @@ from bots.conversation.messages import Incoming
 from bots.conversation.router import converse
 from bots.inbox import RECEIVED
 from core.broker import Undeliverable
-from core.channels.models import ChannelAccount
-from core.channels.service import credentials_of, queue_messages
+from core.channels.outgoing import queue_messages
+from core.channels.service import account_by_id, credentials_of
 from core.events.service import EventEnvelope
-from core.merchants.models import Merchant
+from core.merchants.service import get_merchant
 from workers.consumers import AskFirst, Consumer
 
 log = structlog.get_logger("confetti.conversations")
@@ -70,10 +70,10 @@ def conversation_consumer(channels: ChatChannels) -> Consumer:
             incoming = Incoming.model_validate(event.payload.get("incoming"))
         except ValidationError as exc:
             raise Undeliverable(f"not a chat message: {exc.errors()[0]['msg']}") from None
-        account = await session.get(ChannelAccount, incoming.account_id)
+        account = await account_by_id(session, incoming.account_id)
         if account is None or account.merchant_id != event.merchant_id:
             return  # disconnected since: nobody to answer through
-        merchant = await session.get(Merchant, account.merchant_id)
+        merchant = await get_merchant(session, account.merchant_id)
         member_of = None
         if account.channel == "telegram":
             bot = channels.telegram.bot(credentials_of(channels.sealer, account)["token"])

@@ -6,28 +6,34 @@ import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bots.conversation.actions import Action, option_id
 from bots.conversation.i18n import Translator
 from bots.conversation.messages import Option, Reply
-from bots.notices import CHAT_CHANNELS, notify_customer
-from core.activities.models import Play, Prize
+from bots.notices import notify_customer
+from core.activities.prizes import won_prize
+from core.channels.chats import CHAT_CHANNELS
 from core.events.service import EventEnvelope
-from core.merchants.models import Merchant
+from core.merchants.service import find_merchant
 from workers.consumers import Consumer
 
 
 def _with_coupons_button(t: Translator, text: str) -> Reply:
-    return Reply(text=text, options=(Option(id="cp", title=t("button.my_coupons")),))
+    return Reply(
+        text=text, options=(Option(id=option_id(Action.MY_COUPONS), title=t("button.my_coupons")),)
+    )
 
 
 async def _prize_won(session: AsyncSession, event: EventEnvelope) -> None:
     # A try made in the chat was answered there already.
     if event.payload.get("channel") in CHAT_CHANNELS:
         return
-    merchant = await session.get(Merchant, event.merchant_id)
-    prize = await session.get(Prize, uuid.UUID(event.payload["prize_id"]))
-    play = await session.get(Play, uuid.UUID(event.payload["play_id"]))
-    if merchant is None or prize is None or play is None:
+    merchant = await find_merchant(session, event.merchant_id)
+    won = await won_prize(
+        session, uuid.UUID(event.payload["prize_id"]), uuid.UUID(event.payload["play_id"])
+    )
+    if merchant is None or won is None:
         return
+    prize, play = won
     code = (play.outcome.get("coupon") or {}).get("code") or play.outcome.get("code")
 
     def compose(t: Translator) -> Reply:
@@ -41,7 +47,7 @@ async def _prize_won(session: AsyncSession, event: EventEnvelope) -> None:
 
 async def _group_paid(session: AsyncSession, event: EventEnvelope) -> None:
     """A group envelope filled: its members who were not there when it did hear of their share."""
-    merchant = await session.get(Merchant, event.merchant_id)
+    merchant = await find_merchant(session, event.merchant_id)
     if not event.payload.get("announce") or merchant is None:
         return
     share = event.payload["share"]

@@ -6,29 +6,28 @@ import uuid
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bots.conversation.actions import Action, option_id
 from bots.conversation.i18n import Translator
-from bots.conversation.ids import short_id
 from bots.conversation.messages import Option, Reply
 from bots.conversation.texts import coupon_terms
-from bots.notices import chats_by_id, notify_customer, queue_notice
-from core.activities.models import Activity
-from core.activities.play import fresh_round
+from bots.notices import notify_customer, queue_notice
 from core.activities.schemas import Rules
-from core.activities.service import DRAW_KINDS, effective_status
+from core.activities.service import effective_status, find_activity, live_draws
+from core.activities.tries import fresh_round
 from core.broadcasts.schemas import Segment
 from core.broadcasts.service import recipients
+from core.channels.chats import chats_by_id
 from core.clock import utcnow
-from core.coupons.models import Coupon, CouponTemplate
+from core.coupons.expiry import coupons_to_remind, mark_reminded
 from core.coupons.service import coupon_view
 from core.db import Database
 from core.jobs.models import Job
 from core.jobs.schemas import ChunkOutcome
 from core.jobs.service import create_job_once, existing_job_keys
-from core.merchants.models import Merchant
-from core.points.models import PointsLot
+from core.merchants.service import all_merchants, get_merchant
+from core.points.balances import expiring_by_customer
 
 BATCH = 200
 
@@ -36,20 +35,7 @@ BATCH = 200
 async def remind_expiring_coupons(db: Database) -> int:
     now = utcnow()
     async with db.transaction() as session:
-        rows = (
-            await session.execute(
-                select(Coupon, CouponTemplate, Merchant)
-                .join(CouponTemplate, CouponTemplate.id == Coupon.template_id)
-                .join(Merchant, Merchant.id == Coupon.merchant_id)
-                .where(
-                    Coupon.status == "available",
-                    Coupon.reminded_at.is_(None),
-                    Coupon.valid_until > now,
-                    Coupon.valid_until <= now + timedelta(hours=24),
-                )
-                .limit(BATCH)
-            )
-        ).all()
+        rows = await coupons_to_remind(session, now=now, within=timedelta(hours=24), limit=BATCH)
         queued = 0
         for coupon, template, merchant in rows:
 
@@ -58,18 +44,19 @@ async def remind_expiring_coupons(db: Database) -> int:
                 text = t("notify.coupon_expiring") + f"\n{template.name}: {code}"
                 text += f"\n{coupon_terms(t, template)}"
                 text += "\n" + t("coupon.valid_until", when=t.time(coupon.valid_until))
-                return Reply(text=text, options=(Option(id="cp", title=t("button.my_coupons")),))
+                return Reply(
+                    text=text,
+                    options=(
+                        Option(id=option_id(Action.MY_COUPONS), title=t("button.my_coupons")),
+                    ),
+                )
 
             key = f"reminder:coupon:{coupon.id}"
             queued += await notify_customer(
                 session, merchant, coupon.customer_id, dedupe_key=key, compose=compose
             )
         if rows:
-            await session.execute(
-                update(Coupon)
-                .where(Coupon.id.in_([coupon.id for coupon, _, _ in rows]))
-                .values(reminded_at=now)
-            )
+            await mark_reminded(session, [coupon.id for coupon, _, _ in rows], now=now)
     return queued
 
 
@@ -87,29 +74,21 @@ async def remind_expiring_points(db: Database) -> int:
     now = utcnow()
     queued = 0
     async with db.transaction(write=False) as session:
-        merchants = list((await session.execute(select(Merchant))).scalars())
+        merchants = await all_merchants(session)
     for merchant in merchants:
         month, month_end = _month_end(now, merchant.timezone)
         async with db.transaction() as session:
-            expiring = await session.execute(
-                select(
-                    PointsLot.customer_id,
-                    func.sum(PointsLot.remaining),
-                    func.min(PointsLot.expires_at),
-                )
-                .where(
-                    PointsLot.merchant_id == merchant.id,
-                    PointsLot.remaining > 0,
-                    PointsLot.expires_at > now,
-                    PointsLot.expires_at < month_end,
-                )
-                .group_by(PointsLot.customer_id)
-            )
-            for customer_id, points, first_expiry in expiring.all():
+            expiring = await expiring_by_customer(session, merchant.id, now=now, before=month_end)
+            for customer_id, points, first_expiry in expiring:
 
                 def compose(t: Translator, points=points, when=first_expiry) -> Reply:
                     text = t("notify.points_expiring", points=points, when=t.time(when))
-                    return Reply(text=text, options=(Option(id="pt", title=t("button.my_points")),))
+                    return Reply(
+                        text=text,
+                        options=(
+                            Option(id=option_id(Action.MY_POINTS), title=t("button.my_points")),
+                        ),
+                    )
 
                 key = f"reminder:points:{customer_id}:{month}"
                 queued += await notify_customer(
@@ -128,18 +107,7 @@ async def start_new_round_reminders(db: Database) -> int:
     for everyone who played it. Returns how many jobs were started."""
     now = utcnow()
     async with db.transaction(write=False) as session:
-        live = (
-            await session.execute(
-                select(Activity, Merchant.timezone)
-                .join(Merchant, Merchant.id == Activity.merchant_id)
-                .where(
-                    Activity.kind.in_(DRAW_KINDS),
-                    Activity.status.in_(("live", "scheduled")),
-                    Activity.starts_at <= now,
-                    Activity.ends_at > now,
-                )
-            )
-        ).all()
+        live = await live_draws(session, now)
         due = {}
         for activity, timezone in live:
             at = activity.rules.get("remind_new_round_at")
@@ -190,10 +158,10 @@ def round_reminder_day(at: str, now: datetime, zone: ZoneInfo) -> date | None:
 async def new_round_chunk(session: AsyncSession, job: Job, start: int, end: int) -> ChunkOutcome:
     """Remind these players, unless they already played today or have no tries left at all
     (or the draw is no longer live)."""
-    activity = await session.get(Activity, uuid.UUID(job.params["activity_id"]))
+    activity = await find_activity(session, uuid.UUID(job.params["activity_id"]))
     if activity is None or effective_status(activity, utcnow()) != "live":
         return ChunkOutcome(counts={"skipped": end - start})
-    merchant = await session.get(Merchant, activity.merchant_id)
+    merchant = await get_merchant(session, activity.merchant_id)
     rules = Rules.model_validate(activity.rules)
     day = job.params["day"]
 
@@ -202,8 +170,10 @@ async def new_round_chunk(session: AsyncSession, job: Job, start: int, end: int)
         return Reply(
             text=text,
             options=(
-                Option(id=f"a:{short_id(activity.id)}", title=t("button.play_again")),
-                Option(id="m", title=t("button.menu")),
+                Option(
+                    id=option_id(Action.SHOW_ACTIVITY, activity.id), title=t("button.play_again")
+                ),
+                Option(id=option_id(Action.MENU), title=t("button.menu")),
             ),
         )
 

@@ -10,18 +10,17 @@ from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 import structlog
-from sqlalchemy import select
 
 from core.activities.groups import expire_groups
 from core.activities.service import catch_up_statuses
 from core.channels.service import purge_inbound
 from core.clock import utcnow
-from core.coupons.service import expire_coupons
+from core.coupons.expiry import expire_coupons
 from core.db import Database
 from core.events.service import purge_processed
 from core.idempotency.service import purge_expired
 from core.leases.service import take_lease
-from core.merchants.models import Merchant
+from core.merchants.service import all_merchants
 from core.points.rules import award_birthdays
 from core.points.service import expire_points
 from workers.jobs import run_due_jobs
@@ -88,7 +87,7 @@ async def _expire_points(db: Database) -> int:
 async def _award_birthdays(db: Database) -> int:
     """Birthday bonuses, by each merchant's own date; safe to run often (once per year each)."""
     async with db.transaction(write=False) as session:
-        merchants = list((await session.execute(select(Merchant))).scalars())
+        merchants = await all_merchants(session)
     credited = 0
     for merchant in merchants:
         today = utcnow().astimezone(ZoneInfo(merchant.timezone)).date()

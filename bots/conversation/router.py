@@ -11,10 +11,11 @@ from collections.abc import Awaitable, Callable
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bots.conversation.actions import Action, option_id, parse_option_id
 from bots.conversation.context import Conversation
 from bots.conversation.flows import activities, menu, wallet
 from bots.conversation.i18n import Translator, pick_language
-from bots.conversation.ids import parse_short_id, parse_start_payload
+from bots.conversation.ids import parse_start_payload
 from bots.conversation.messages import Incoming, Option, Reply
 from bots.conversation.texts import refusal_text
 from core.channels.models import ChannelAccount
@@ -80,8 +81,8 @@ def _refusal_replies(conv: Conversation, refusal: ConfettiError) -> list[Reply]:
         code=refusal.code,
     )
     options = (
-        Option(id="acts", title=conv.t("button.activities")),
-        Option(id="m", title=conv.t("button.menu")),
+        Option(id=option_id(Action.ACTIVITIES), title=conv.t("button.activities")),
+        Option(id=option_id(Action.MENU), title=conv.t("button.menu")),
     )
     return [Reply(text=refusal_text(conv.t, refusal), options=options)]
 
@@ -125,41 +126,41 @@ async def _typed(conv: Conversation, text: str) -> list[Reply]:
 
 
 async def _pressed(conv: Conversation, option: str) -> list[Reply]:
-    """An option id: a verb, then short ids. Anything unparsable shows the menu."""
-    verb, _, rest = option.partition(":")
-    ids = [parse_short_id(part) for part in rest.split(":")] if rest else []
+    """An option id (see actions.py). Anything unparsable shows the menu."""
+    action, rest, ids = parse_option_id(option)
     first = ids[0] if ids else None
     second = ids[1] if len(ids) > 1 else None
-    simple = _SIMPLE.get(verb)
+    simple = _SIMPLE.get(action)
     if simple is not None and not rest:
         return await simple(conv)
-    if verb == "l":
+    if action is Action.CHOOSE_LANGUAGE:
         return await menu.choose_language(conv, rest)
     if first is None:
         return await menu.main_menu(conv)
-    if verb == "a":
-        activity = await activities.get_activity(conv.session, conv.merchant.id, first)
-        return await activities.activity_card(conv, activity, referrer=second)
-    if verb == "p":
-        return await activities.try_activity(conv, first, referrer=second)
-    if verb == "j":
-        return await activities.join_group(conv, first, second)
-    if verb == "c" and second is not None:
-        return await activities.try_activity(conv, first, template_id=second)
-    if verb == "s":
-        return await activities.share(conv, first)
-    if verb == "q":
-        return await wallet.coupon_code(conv, first)
-    if verb == "x":
-        return await wallet.exchange_item(conv, first)
+    match action:
+        case Action.SHOW_ACTIVITY:
+            activity = await activities.get_activity(conv.session, conv.merchant.id, first)
+            return await activities.activity_card(conv, activity, referrer=second)
+        case Action.PLAY:
+            return await activities.try_activity(conv, first, referrer=second)
+        case Action.JOIN_GROUP:
+            return await activities.join_group(conv, first, second)
+        case Action.COLLECT if second is not None:
+            return await activities.try_activity(conv, first, template_id=second)
+        case Action.SHARE:
+            return await activities.share(conv, first)
+        case Action.SHOW_QR:
+            return await wallet.coupon_code(conv, first)
+        case Action.EXCHANGE:
+            return await wallet.exchange_item(conv, first)
     return await menu.main_menu(conv)
 
 
-_SIMPLE: dict[str, Callable[[Conversation], Awaitable[list[Reply]]]] = {
-    "m": menu.main_menu,
-    "acts": activities.live_activities,
-    "cp": wallet.my_coupons,
-    "pt": wallet.my_points,
-    "code": wallet.ask_for_code,
-    "lang": menu.language_menu,
+_SIMPLE: dict[Action | None, Callable[[Conversation], Awaitable[list[Reply]]]] = {
+    Action.MENU: menu.main_menu,
+    Action.ACTIVITIES: activities.live_activities,
+    Action.MY_COUPONS: wallet.my_coupons,
+    Action.MY_POINTS: wallet.my_points,
+    Action.REDEEM_CODE: wallet.ask_for_code,
+    Action.LANGUAGES: menu.language_menu,
 }

@@ -38,3 +38,18 @@ class ActivityInvalid(ValidationFailed):
         listed = "; ".join(f"{field}: {problem}" for field, problem in problems)
         super().__init__(f"{len(problems)} problem(s): {listed}", field=problems[0][0])
         self.problems = problems
+
+
+class GroupNotFound(NotFound):
+    code = "group_not_found"
+    message = "No such group envelope in this activity."
+
+
+class GroupClosed(Conflict):
+    code = "group_closed"
+    message = "This group envelope has already paid out or expired."
+
+
+class AlreadyInGroup(Conflict):
+    code = "already_in_group"
+    message = "You are already in this group: it needs friends to fill it."

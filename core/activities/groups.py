@@ -12,42 +12,24 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.activities.errors import AlreadyInGroup, GroupClosed, GroupNotFound
 from core.activities.models import Activity, EnvelopeGroup, EnvelopeShare
 from core.activities.schemas import GroupOut
 from core.clock import utcnow
 from core.coupons.errors import OutOfStock
-from core.coupons.service import coupon_view, get_template, grant_coupon
+from core.coupons.service import coupon_view, grant_coupon
+from core.coupons.templates import get_template
 from core.customers.models import Customer
-from core.errors import Conflict, NotFound
 from core.events.service import record_event
 from core.points.service import earn_points
 from core.rewards.schemas import GrantedReward
 from core.stock import service as stock
 
 
-class GroupNotFound(NotFound):
-    code = "group_not_found"
-    message = "No such group envelope in this activity."
-
-
-class GroupClosed(Conflict):
-    code = "group_closed"
-    message = "This group envelope has already paid out or expired."
-
-
-class AlreadyInGroup(Conflict):
-    code = "already_in_group"
-    message = "You are already in this group: it needs friends to fill it."
-
-
-def envelope_owner(activity: Activity) -> stock.StockOwner:
-    return stock.StockOwner("envelope", activity.id)
-
-
 async def take_share(
     session: AsyncSession, activity: Activity, customer: Customer, group_id: uuid.UUID | None
 ) -> EnvelopeShare:
-    if not await stock.take_stock(session, envelope_owner(activity)):
+    if not await stock.take_stock(session, activity.envelope_owner):
         raise OutOfStock("Every envelope has been opened.")
     share = (
         await session.execute(
@@ -182,6 +164,20 @@ async def _joinable_group(
     return group
 
 
+async def group_activity(
+    session: AsyncSession, merchant_id: uuid.UUID, group_id: uuid.UUID
+) -> Activity:
+    """The activity a group envelope belongs to, if it is this merchant's."""
+    activity = await session.scalar(
+        select(Activity)
+        .join(EnvelopeGroup, EnvelopeGroup.activity_id == Activity.id)
+        .where(EnvelopeGroup.id == group_id, Activity.merchant_id == merchant_id)
+    )
+    if activity is None:
+        raise GroupNotFound(field="group")
+    return activity
+
+
 async def group_view(session: AsyncSession, group: EnvelopeGroup) -> GroupOut:
     members = (
         await session.execute(
@@ -223,7 +219,7 @@ async def expire_groups(session: AsyncSession, *, batch_size: int = 100) -> int:
             await stock.return_quota(session, activity.tries_owner, share.opened_by)
             share.opened_by = None
             share.group_id = None
-        await stock.return_stock(session, envelope_owner(activity), len(shares))
+        await stock.return_stock(session, activity.envelope_owner, len(shares))
         group.status = "expired"
         await record_event(
             session,

@@ -15,7 +15,10 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.models import Base, CreatedAt, UTCDateTime, UUIDPrimaryKey
-from core.stock.service import StockOwner
+from core.stock.models import StockOwner
+
+# Kinds that draw from a prize table (the marquee is a draw shown as a grid).
+DRAW_KINDS = ("lucky_draw", "marquee")
 
 
 class Activity(UUIDPrimaryKey, CreatedAt, Base):
@@ -50,6 +53,11 @@ class Activity(UUIDPrimaryKey, CreatedAt, Base):
     @property
     def tries_owner(self) -> StockOwner:
         return StockOwner("activity_tries", self.id)
+
+    @property
+    def envelope_owner(self) -> StockOwner:
+        """The pot's unopened shares."""
+        return StockOwner("envelope", self.id)
 
 
 class Prize(UUIDPrimaryKey, Base):

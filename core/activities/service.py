@@ -1,13 +1,14 @@
-"""Activities: creating, checking, publishing and reading them. Playing is in `play`."""
+"""Activities: creating, checking, publishing, changing and reading them. A try at one is in
+`flows`; its prize table in `prizes`."""
 
 import secrets
 import uuid
 from datetime import datetime
-from functools import lru_cache
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.activities.checks import problems_of
 from core.activities.envelopes import split_pot
 from core.activities.errors import (
     ActivityInvalid,
@@ -15,36 +16,20 @@ from core.activities.errors import (
     FixedOncePublished,
     InvalidStatusChange,
 )
-from core.activities.fairness import MARQUEE_CELLS, new_server_seed, seed_hash, table_fingerprint
-from core.activities.fairness import PrizeTable as DrawTable
-from core.activities.groups import envelope_owner
-from core.activities.models import Activity, EnvelopeShare, Prize, PrizeTable
-from core.activities.schemas import (
-    ActivityCreate,
-    ActivityOut,
-    ActivityPatch,
-    CollectionItem,
-    EnvelopeOut,
-    MarqueeLayout,
-    PrizeIn,
-    PrizeOut,
-    Rules,
-)
+from core.activities.fairness import new_server_seed, seed_hash
+from core.activities.models import DRAW_KINDS, Activity, EnvelopeShare, Prize
+from core.activities.prizes import add_prizes, prizes_of, rebuild_table, save_table
+from core.activities.schemas import ActivityCreate, ActivityPatch, Rules
 from core.clock import utcnow
-from core.codes.models import CodeBatch
-from core.coupons.models import Coupon, CouponTemplate
+from core.coupons.models import CouponTemplate
 from core.coupons.schemas import CouponTemplateCreate
-from core.coupons.service import create_template, get_template, template_view
-from core.customers.service import get_customer
+from core.coupons.templates import create_template
 from core.db import get_owned
 from core.errors import ValidationFailed
 from core.events.service import record_event
 from core.merchants.models import Merchant
 from core.pagination import Page, paginate
-from core.rewards.schemas import parse_reward
 from core.stock import service as stock
-
-DRAW_KINDS = ("lucky_draw", "marquee")
 
 
 async def create_activity(
@@ -75,7 +60,7 @@ async def create_activity(
         created_at=utcnow(),
     )
     session.add(activity)
-    _add_prizes(session, activity, data.prizes)
+    add_prizes(session, activity, data.prizes)
     await session.flush()
     return activity
 
@@ -97,18 +82,56 @@ async def activity_by_slug(session: AsyncSession, slug: str) -> Activity:
     return activity
 
 
+async def live_activities(
+    session: AsyncSession, merchant_id: uuid.UUID, *, now: datetime, limit: int
+) -> list[Activity]:
+    """What customers can play now, the soonest to end first."""
+    rows = await session.execute(
+        select(Activity)
+        .where(
+            Activity.merchant_id == merchant_id,
+            Activity.status.in_(("live", "scheduled")),
+            Activity.starts_at <= now,
+            Activity.ends_at > now,
+        )
+        .order_by(Activity.ends_at)
+        .limit(limit)
+    )
+    return list(rows.scalars())
+
+
+async def live_draws(session: AsyncSession, now: datetime) -> list[tuple[Activity, str]]:
+    """Every merchant's draws live now, each with its merchant's timezone."""
+    rows = await session.execute(
+        select(Activity, Merchant.timezone)
+        .join(Merchant, Merchant.id == Activity.merchant_id)
+        .where(
+            Activity.kind.in_(DRAW_KINDS),
+            Activity.status.in_(("live", "scheduled")),
+            Activity.starts_at <= now,
+            Activity.ends_at > now,
+        )
+    )
+    return [(activity, timezone) for activity, timezone in rows]
+
+
+async def find_activity(session: AsyncSession, activity_id: uuid.UUID) -> Activity | None:
+    """Any merchant's activity: for operators (the CLI) and workers that hold its id."""
+    return await session.get(Activity, activity_id)
+
+
+async def activities_by_name(session: AsyncSession, merchant_id: uuid.UUID) -> list[Activity]:
+    rows = await session.execute(
+        select(Activity).where(Activity.merchant_id == merchant_id).order_by(Activity.name)
+    )
+    return list(rows.scalars())
+
+
 async def list_activities(
     session: AsyncSession, merchant_id: uuid.UUID, *, limit: int, cursor: str | None
 ) -> Page[Activity]:
     query = select(Activity).where(Activity.merchant_id == merchant_id)
     return await paginate(session, query, Activity, limit=limit, cursor=cursor)
-
-
-async def prizes_of(session: AsyncSession, activity_id: uuid.UUID) -> list[Prize]:
-    rows = await session.execute(
-        select(Prize).where(Prize.activity_id == activity_id).order_by(Prize.position)
-    )
-    return list(rows.scalars())
 
 
 def effective_status(activity: Activity, now: datetime) -> str:
@@ -119,112 +142,6 @@ def effective_status(activity: Activity, now: datetime) -> str:
     if activity.status == "scheduled" and now >= activity.starts_at:
         return "live"
     return activity.status
-
-
-async def problems_of(
-    session: AsyncSession, activity: Activity, prizes: list[Prize]
-) -> list[tuple[str, str]]:
-    """Everything that stops an activity from being published."""
-    problems: list[tuple[str, str]] = []
-    if activity.ends_at <= utcnow():
-        problems.append(("ends_at", "the activity would already be over"))
-    if activity.kind in DRAW_KINDS:
-        problems += await _draw_problems(session, activity, prizes)
-    elif activity.rules.get("remind_new_round_at"):
-        problems.append(("rules.remind_new_round_at", "only draws have a new round each day"))
-    if activity.kind == "marquee":
-        problems += _marquee_problems(activity, prizes)
-    if activity.kind == "red_envelope":
-        problems += _envelope_problems(activity)
-    if activity.kind == "collection":
-        problems += await _collection_problems(session, activity)
-    return problems
-
-
-async def _draw_problems(
-    session: AsyncSession, activity: Activity, prizes: list[Prize]
-) -> list[tuple[str, str]]:
-    problems = []
-    if not prizes:
-        problems.append(("prizes", "at least one prize is needed"))
-    names = [p.name for p in prizes]
-    for name in sorted({n for n in names if names.count(n) > 1}):
-        problems.append(("prizes", f"prize name {name!r} is used twice: names must be unique"))
-    consolations = [p for p in prizes if p.consolation]
-    if len(consolations) != 1:
-        problems.append(("prizes", "exactly one prize must be the consolation prize"))
-    for n, prize in enumerate(prizes):
-        if prize.weight <= 0:
-            problems.append((f"prizes.{n}.weight", "must be more than 0"))
-        if prize.consolation and (prize.stock is not None or prize.cost):
-            problems.append((f"prizes.{n}.stock", "the consolation prize is unlimited and free"))
-        problem = await _reward_problem(session, activity.merchant_id, prize.reward)
-        if problem:
-            problems.append((f"prizes.{n}.reward", problem))
-    return problems
-
-
-async def _reward_problem(
-    session: AsyncSession, merchant_id: uuid.UUID, stored: dict
-) -> str | None:
-    reward = parse_reward(stored)
-    if reward.type == "coupon":
-        template = await session.get(CouponTemplate, reward.template_id)
-        if template is None or template.merchant_id != merchant_id:
-            return "no such coupon template"
-        if template.status != "active" or template.auto_apply:
-            return "the coupon template is not active or is a promotion"
-    if reward.type == "code":
-        batch = await session.get(CodeBatch, reward.batch_id)
-        if batch is None or batch.merchant_id != merchant_id or batch.kind != "imported":
-            return "no such partner code batch"
-    return None
-
-
-def _marquee_problems(activity: Activity, prizes: list[Prize]) -> list[tuple[str, str]]:
-    layout = activity.settings.get("marquee")
-    if not layout:
-        return [("marquee", "a marquee needs its 8 cells laid out")]
-    cells = MarqueeLayout.model_validate(layout).cells
-    names = {prize.name for prize in prizes}
-    problems = []
-    if len(cells) != MARQUEE_CELLS:
-        problems.append(("marquee.cells", f"exactly {MARQUEE_CELLS} cells, found {len(cells)}"))
-    problems += [
-        (f"marquee.cells.{n}", f"no prize named {name!r}")
-        for n, name in enumerate(cells)
-        if name not in names
-    ]
-    problems += [
-        ("marquee.cells", f"prize {name!r} is on no cell") for name in sorted(names - set(cells))
-    ]
-    return problems
-
-
-def _envelope_problems(activity: Activity) -> list[tuple[str, str]]:
-    envelope = activity.settings.get("envelope")
-    if not envelope:
-        return [("envelope", "a red envelope needs its pot, shares and minimum share")]
-    problems = []
-    if envelope["pot"] < envelope["shares"] * envelope["min_share"]:
-        problems.append(("envelope.pot", "the pot must be at least shares x min_share"))
-    if envelope["pot_type"] == "money" and envelope["min_share"] < 1:
-        problems.append(("envelope.min_share", "a money share is a coupon: at least 1"))
-    return problems
-
-
-async def _collection_problems(session: AsyncSession, activity: Activity) -> list[tuple[str, str]]:
-    ids = activity.settings.get("templates") or []
-    if not ids:
-        return [("templates", "a collection page needs at least one coupon template")]
-    problems = []
-    for n, template_id in enumerate(ids):
-        template = await session.get(CouponTemplate, uuid.UUID(template_id))
-        if template is None or template.merchant_id != activity.merchant_id:
-            problems.append((f"templates.{n}", "no such coupon template"))
-        elif template.status != "active" or template.auto_apply:
-            problems.append((f"templates.{n}", "the template is not active or is a promotion"))
-    return problems
 
 
 async def publish(
@@ -256,11 +173,11 @@ async def publish(
     activity.published_at = now
     await session.flush()
     if activity.status == "live":
-        await _record_status_event(session, activity.merchant_id, activity.id, "started")
+        await record_status_event(session, activity.merchant_id, activity.id, "started")
     return activity
 
 
-async def _record_status_event(
+async def record_status_event(
     session: AsyncSession, merchant_id: uuid.UUID, activity_id: uuid.UUID, happened: str
 ) -> None:
     await record_event(
@@ -300,34 +217,9 @@ async def catch_up_statuses(session: AsyncSession) -> int:
             .execution_options(synchronize_session=False)
         )
         for merchant_id, activity_id in rows.all():
-            await _record_status_event(session, merchant_id, activity_id, happened)
+            await record_status_event(session, merchant_id, activity_id, happened)
             moved += 1
     return moved
-
-
-async def save_table(
-    session: AsyncSession, activity: Activity, version: int, prizes: list[Prize]
-) -> PrizeTable:
-    entries = [[str(p.id), p.weight] for p in prizes]
-    table = PrizeTable(
-        activity_id=activity.id,
-        version=version,
-        entries=entries,
-        fingerprint=table_fingerprint(draw_table(entries)),
-    )
-    session.add(table)
-    await session.flush()
-    return table
-
-
-def draw_table(entries: list[list]) -> DrawTable:
-    return _built_table(tuple((key, weight) for key, weight in entries))
-
-
-@lru_cache(maxsize=256)
-def _built_table(entries: tuple[tuple[str, int], ...]) -> DrawTable:
-    """Build each table's alias structure once per process, so a draw stays O(1)."""
-    return DrawTable(entries)
 
 
 async def _split_envelope(session: AsyncSession, activity: Activity) -> None:
@@ -344,7 +236,7 @@ async def _split_envelope(session: AsyncSession, activity: Activity) -> None:
         for n, amount in enumerate(amounts)
     )
     await stock.create_stock(
-        session, envelope_owner(activity), merchant_id=activity.merchant_id, quantity=len(amounts)
+        session, activity.envelope_owner, merchant_id=activity.merchant_id, quantity=len(amounts)
     )
     await session.flush()
 
@@ -386,9 +278,9 @@ async def change_status(
         activity.ended_at = now
     await session.flush()
     if started_unrecorded:
-        await _record_status_event(session, merchant_id, activity.id, "started")
+        await record_status_event(session, merchant_id, activity.id, "started")
     if target == "ended":
-        await _record_status_event(session, merchant_id, activity.id, "ended")
+        await record_status_event(session, merchant_id, activity.id, "ended")
     return activity
 
 
@@ -438,21 +330,8 @@ async def _replace_prizes(session: AsyncSession, activity: Activity, patch: Acti
     if patch.prizes is None:
         return
     await session.execute(delete(Prize).where(Prize.activity_id == activity.id))
-    _add_prizes(session, activity, patch.prizes)
+    add_prizes(session, activity, patch.prizes)
     await session.flush()
-
-
-def _add_prizes(session: AsyncSession, activity: Activity, prizes: list[PrizeIn]) -> None:
-    session.add_all(
-        Prize(
-            activity_id=activity.id,
-            merchant_id=activity.merchant_id,
-            position=n,
-            reward=prize.reward.model_dump(mode="json"),
-            **prize.model_dump(exclude={"reward"}),
-        )
-        for n, prize in enumerate(prizes)
-    )
 
 
 async def record_view(
@@ -488,97 +367,4 @@ async def _change_prize_stock(
         prize.stock = total
     if published and activity.kind in DRAW_KINDS:
         # A restocked prize may have left the table: draw from the full table again.
-        from core.activities.play import rebuild_table
-
         await rebuild_table(session, activity)
-
-
-async def activity_view(
-    session: AsyncSession, activity: Activity, base_url: str, now: datetime | None = None
-) -> ActivityOut:
-    now = now or utcnow()
-    prizes = await prizes_of(session, activity.id)
-    published = activity.published_at is not None
-    status = effective_status(activity, now)
-    budget_remaining = None
-    if activity.budget is not None:
-        budget_remaining = (
-            await stock.remaining_stock(session, activity.budget_owner)
-            if published
-            else activity.budget
-        )
-    return ActivityOut(
-        id=activity.id,
-        kind=activity.kind,
-        name=activity.name,
-        description=activity.description,
-        cover_image_url=activity.cover_image_url,
-        status=status,
-        starts_at=activity.starts_at,
-        ends_at=activity.ends_at,
-        slug=activity.slug,
-        share_url=f"{base_url}/a/{activity.slug}",
-        server_seed_hash=activity.server_seed_hash,
-        server_seed=activity.server_seed if status == "ended" else None,
-        rules=Rules.model_validate(activity.rules),
-        budget=activity.budget,
-        budget_remaining=budget_remaining,
-        prizes=[await _prize_view(session, prize, published) for prize in prizes],
-        marquee=activity.settings.get("marquee"),
-        envelope=await envelope_view(session, activity),
-        templates=[uuid.UUID(t) for t in activity.settings.get("templates") or []],
-        created_at=activity.created_at,
-        published_at=activity.published_at,
-    )
-
-
-async def _prize_view(session: AsyncSession, prize: Prize, published: bool) -> PrizeOut:
-    remaining = prize.stock
-    if published and prize.stock is not None:
-        remaining = await stock.remaining_stock(session, prize.stock_owner)
-    return PrizeOut(
-        id=prize.id,
-        name=prize.name,
-        weight=prize.weight,
-        stock=prize.stock,
-        remaining=remaining,
-        cost=prize.cost,
-        consolation=prize.consolation,
-        reward=prize.reward,
-    )
-
-
-async def envelope_view(session: AsyncSession, activity: Activity) -> EnvelopeOut | None:
-    envelope = activity.settings.get("envelope")
-    if not envelope:
-        return None
-    opened = (
-        await session.execute(
-            select(func.count()).where(
-                EnvelopeShare.activity_id == activity.id, EnvelopeShare.opened_by.is_not(None)
-            )
-        )
-    ).scalar_one()
-    return EnvelopeOut(**envelope, opened=opened, left=envelope["shares"] - opened)
-
-
-async def collection_view(
-    session: AsyncSession, activity: Activity, customer_external_id: str | None
-) -> list[CollectionItem]:
-    """The page's templates, with countdowns and stock, and which ones this customer holds."""
-    held: dict[uuid.UUID, int] = {}
-    if customer_external_id is not None:
-        customer = await get_customer(session, activity.merchant_id, customer_external_id)
-        rows = await session.execute(
-            select(Coupon.template_id, func.count())
-            .where(Coupon.customer_id == customer.id)
-            .group_by(Coupon.template_id)
-        )
-        held = dict(rows.all())
-    now = utcnow()
-    items = []
-    for template_id in activity.settings.get("templates") or []:
-        template = await get_template(session, activity.merchant_id, uuid.UUID(template_id))
-        view = await template_view(session, template, now)
-        items.append(CollectionItem(template=view, held=held.get(template.id, 0)))
-    return items

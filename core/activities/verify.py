@@ -9,9 +9,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.activities import fairness
-from core.activities.models import Activity, Play, Prize, PrizeTable
+from core.activities.models import DRAW_KINDS, Activity, Play, Prize, PrizeTable
+from core.activities.prizes import draw_table
 from core.activities.schemas import Winner
-from core.activities.service import DRAW_KINDS, draw_table, effective_status
+from core.activities.service import effective_status
 from core.clock import utcnow
 from core.customers.models import Customer
 

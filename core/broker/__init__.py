@@ -5,12 +5,11 @@ from urllib.parse import urlsplit
 from core.broker.base import (
     REASON_HEADER,
     Broker,
-    BrokerUnavailable,
     Handler,
     Message,
     Subscription,
-    Undeliverable,
 )
+from core.broker.errors import BrokerUnavailable, Undeliverable
 from core.broker.memory import MemoryBroker
 from core.broker.rabbitmq import RabbitBroker
 

@@ -22,16 +22,6 @@ from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-
-class BrokerUnavailable(Exception):
-    """The broker cannot be reached or refused an operation."""
-
-
-class Undeliverable(Exception):
-    """Raised by a handler for a message no retry can help (not our schema): it goes straight
-    to the dead-letter queue, its reason in the `x-confetti-reason` header."""
-
-
 REASON_HEADER = "x-confetti-reason"
 MAX_RETRY_DELAY = 300.0
 

@@ -16,13 +16,12 @@ import structlog
 from core.broker.base import (
     REASON_HEADER,
     Broker,
-    BrokerUnavailable,
     Handler,
     Message,
     Subscription,
-    Undeliverable,
     retry_delay_for,
 )
+from core.broker.errors import BrokerUnavailable, Undeliverable
 
 log = structlog.get_logger("confetti.broker")
 

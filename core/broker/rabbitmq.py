@@ -1,28 +1,17 @@
 """The RabbitMQ broker over aio-pika, with the semantics documented in `base`.
 
 Layout for namespace `ns`: a durable topic exchange `ns.events`; per queue `q` a durable classic
-queue `ns.q` bound to its topic patterns, and `ns.q.dead` for messages that gave up.
-
-Failed deliveries are counted in a header, not by the server. A handler that raises gets its
-message republished to the tail of its queue (through the default exchange, so no other queue
-sees it again) with the count in `x-confetti-failures`, then the original is acked; after
-`max_deliveries` failures it is republished to the dead queue instead. Quorum queues'
-`x-delivery-limit` was the alternative, but what it counts differs by RabbitMQ version (up to 4.2
-every return, including the prefetched messages a stopping consumer hands back; from 4.3 only
-basic.reject), so an innocent message could die after a few restarts or a poison one never die.
-The header counts exactly the failed handler calls on every version, like MemoryBroker does. The
-price: a worker that crashes mid-handler does not count a failure, and a crash between the
-republish and the ack delivers the message twice, which at-least-once delivery allows.
+queue `ns.q` bound to its topic patterns, `ns.q.retry` where a failed message waits out its
+backoff, and `ns.q.dead` for messages that gave up. How failures are counted is in
+`rabbitmq_subscription`.
 """
 
 import asyncio
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager, suppress
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
 
 import aio_pika
-import structlog
 from aio_pika.abc import (
     AbstractChannel,
     AbstractExchange,
@@ -30,154 +19,24 @@ from aio_pika.abc import (
     AbstractQueue,
     AbstractRobustChannel,
     AbstractRobustConnection,
-    ConsumerTag,
 )
-from aio_pika.exceptions import AMQPError, ChannelInvalidStateError, ChannelNotFoundEntity
+from aio_pika.exceptions import ChannelNotFoundEntity
 from yarl import URL
 
-from core.broker.base import (
-    REASON_HEADER,
-    Broker,
-    BrokerUnavailable,
-    Handler,
-    Message,
-    Subscription,
-    Undeliverable,
-    retry_delay_for,
+from core.broker.base import REASON_HEADER, Broker, Handler, Message, Subscription
+from core.broker.errors import BrokerUnavailable
+from core.broker.rabbitmq_subscription import (
+    AMQP_FAILURES,
+    FAILURES_HEADER,
+    RabbitSubscription,
+    outgoing_message,
+    received_message,
 )
 
-log = structlog.get_logger("confetti.broker")
-
-_FAILURES = "x-confetti-failures"
-_TOPIC = "x-confetti-topic"  # republished copies travel under the queue's name, not the topic
 # Classic, explicitly: a vhost whose default type is quorum would add a delivery limit of its own.
 _QUEUE_ARGUMENTS = {"x-queue-type": "classic"}
 _CONNECT_TIMEOUT = 10.0
 _OPERATION_TIMEOUT = 10.0
-_AMQP_FAILURES = (AMQPError, ChannelInvalidStateError, OSError)
-
-
-def _text(value: Any) -> str:
-    return value.decode() if isinstance(value, bytes) else str(value)
-
-
-def _received(incoming: AbstractIncomingMessage, *, dead: bool = False) -> Message:
-    headers = dict(incoming.headers or {})
-    failures = int(headers.pop(_FAILURES, 0))
-    topic = _text(headers.pop(_TOPIC, incoming.routing_key or ""))
-    return Message(
-        id=incoming.message_id or "",
-        topic=topic,
-        body=incoming.body,
-        # A dead message reports the delivery it died on; a live one the delivery under way.
-        delivery_count=failures if dead else failures + 1,
-        headers={key: _text(value) for key, value in headers.items()},
-    )
-
-
-def _outgoing(body: bytes, message_id: str, headers: Mapping[str, Any]) -> aio_pika.Message:
-    return aio_pika.Message(
-        body,
-        message_id=message_id,
-        headers=dict(headers),
-        delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
-    )
-
-
-class _RabbitSubscription(Subscription):
-    def __init__(
-        self,
-        channel: AbstractRobustChannel,
-        queue: AbstractQueue,
-        handler: Handler,
-        *,
-        max_deliveries: int,
-        retry_delay: float,
-        on_stopped: Callable[["_RabbitSubscription"], None],
-    ) -> None:
-        self._channel = channel
-        self._queue = queue
-        self._handler = handler
-        self._max_deliveries = max_deliveries
-        self._retry_delay = retry_delay
-        self._on_stopped = on_stopped
-        self._in_flight: set[asyncio.Task[None]] = set()
-        self._consumer_tag: ConsumerTag | None = None
-        self._stopping: asyncio.Task[None] | None = None
-
-    async def start(self) -> None:
-        self._consumer_tag = await self._queue.consume(self._on_delivery)
-
-    async def _on_delivery(self, incoming: AbstractIncomingMessage) -> None:
-        if self._stopping is not None:
-            # Delivered between our basic.cancel and its cancel-ok: hand it straight back.
-            with suppress(*_AMQP_FAILURES):
-                await incoming.nack(requeue=True)
-            return
-        # A task of our own, not aio-pika's: a dropped channel would cancel its tasks mid-handler.
-        task = asyncio.create_task(self._handle(incoming), name=f"rabbit-{incoming.message_id}")
-        self._in_flight.add(task)
-        task.add_done_callback(self._in_flight.discard)
-
-    async def _handle(self, incoming: AbstractIncomingMessage) -> None:
-        message = _received(incoming)
-        try:
-            await self._handler(message)
-        except Undeliverable as exc:
-            log.warning("broker.message.undeliverable", message_id=message.id, reason=str(exc))
-            settle = self._fail(incoming, message, reason=str(exc))
-        except Exception:
-            log.exception("broker.handler.failed", message_id=message.id, topic=message.topic)
-            settle = self._fail(incoming, message)
-        else:
-            settle = incoming.ack()
-        try:
-            await settle
-        except _AMQP_FAILURES as exc:
-            log.warning("broker.settle.failed", message_id=message.id, error=repr(exc))
-            # Hand it back; if the channel is gone, RabbitMQ has requeued it already.
-            with suppress(*_AMQP_FAILURES):
-                await incoming.nack(requeue=True)
-
-    async def _fail(
-        self, incoming: AbstractIncomingMessage, message: Message, reason: str | None = None
-    ) -> None:
-        failures = message.delivery_count
-        target = self._queue.name
-        headers = {**message.headers, _FAILURES: failures, _TOPIC: message.topic}
-        if reason is not None or failures >= self._max_deliveries:
-            target = f"{self._queue.name}.dead"
-            log.warning("broker.message.dead_lettered", message_id=message.id, topic=message.topic)
-        if reason is not None:
-            headers[REASON_HEADER] = reason
-        copy = _outgoing(message.body, message.id, headers)
-        delay = retry_delay_for(self._retry_delay, failures)
-        if target == self._queue.name and delay:
-            # Parked in the retry queue until its TTL runs out; RabbitMQ then dead-letters it
-            # back to this queue. (TTLs expire at the queue's head: a later, shorter wait can
-            # sit behind an earlier, longer one, never before it.)
-            copy.expiration = delay
-            target = f"{self._queue.name}.retry"
-        await self._channel.default_exchange.publish(copy, routing_key=target)
-        await incoming.ack()
-
-    async def stop(self) -> None:
-        if self._stopping is None:
-            self._stopping = asyncio.create_task(self._shutdown())
-        if asyncio.current_task() in self._in_flight:
-            return  # called from one of our handlers: waiting for it would wait for itself
-        await asyncio.shield(self._stopping)
-
-    async def _shutdown(self) -> None:
-        if self._consumer_tag is not None:
-            with suppress(*_AMQP_FAILURES):
-                await self._queue.cancel(self._consumer_tag)
-        while self._in_flight:
-            await asyncio.wait(set(self._in_flight))
-        # Closing the channel returns whatever it still holds unacked to the queue.
-        with suppress(*_AMQP_FAILURES):
-            await self._channel.close()
-        self._on_stopped(self)
 
 
 @dataclass(frozen=True)
@@ -193,7 +52,7 @@ class RabbitBroker(Broker):
         self._url = URL(url)
         self._exchange_name = f"{namespace}.events"
         self._link: _Link | None = None
-        self._subscriptions: set[_RabbitSubscription] = set()
+        self._subscriptions: set[RabbitSubscription] = set()
         self._declared: set[str] = set()
 
     def _describe(self, exc: BaseException) -> str:
@@ -206,7 +65,7 @@ class RabbitBroker(Broker):
     def _unavailable(self, action: str) -> Iterator[None]:
         try:
             yield
-        except _AMQP_FAILURES as exc:
+        except AMQP_FAILURES as exc:
             where = self._url.with_user(None)
             raise BrokerUnavailable(
                 f"RabbitMQ at {where} failed to {action}: {self._describe(exc)}"
@@ -293,7 +152,7 @@ class RabbitBroker(Broker):
         with self._unavailable(f"publish {topic!r}"):
             # Not mandatory: a message no queue is bound for is dropped, as `base` says.
             await exchange.publish(
-                _outgoing(body, message_id, headers or {}),
+                outgoing_message(body, message_id, headers or {}),
                 routing_key=topic,
                 mandatory=False,
                 timeout=_OPERATION_TIMEOUT,
@@ -316,7 +175,7 @@ class RabbitBroker(Broker):
             # A channel per subscription, so its QoS caps exactly this consumer's handlers.
             channel = await connection.channel()
             await channel.set_qos(prefetch_count=prefetch)
-            subscription = _RabbitSubscription(
+            subscription = RabbitSubscription(
                 channel,
                 await self._declare(channel, queue, topics),
                 handler,
@@ -383,7 +242,7 @@ async def _peek(queue: AbstractQueue) -> list[Message]:
         taken.append(incoming)
     if taken:
         await taken[-1].nack(multiple=True, requeue=True)
-    return [_received(incoming, dead=True) for incoming in taken]
+    return [received_message(incoming, dead=True) for incoming in taken]
 
 
 async def _move_back(
@@ -400,9 +259,11 @@ async def _move_back(
             await incoming.nack(requeue=True)
             continue
         headers = {
-            k: v for k, v in (incoming.headers or {}).items() if k not in (_FAILURES, REASON_HEADER)
+            k: v
+            for k, v in (incoming.headers or {}).items()
+            if k not in (FAILURES_HEADER, REASON_HEADER)
         }
-        copy = _outgoing(incoming.body, incoming.message_id or "", headers)
+        copy = outgoing_message(incoming.body, incoming.message_id or "", headers)
         await channel.default_exchange.publish(copy, routing_key=target)
         await incoming.ack()
         moved += 1

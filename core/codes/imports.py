@@ -4,7 +4,7 @@ import csv
 import io
 from dataclasses import dataclass
 
-from core.coupons.codes import normalize_code
+from core.code_alphabet import normalize_code
 from core.errors import ValidationFailed
 
 MAX_CODE_LENGTH = 64

@@ -6,7 +6,7 @@ from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, String, Uui
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.models import Base, CreatedAt, UTCDateTime, UUIDPrimaryKey
-from core.stock.service import StockOwner
+from core.stock.models import StockOwner
 
 # SQLite only auto-increments a column declared exactly INTEGER PRIMARY KEY.
 RowId = BigInteger().with_variant(Integer(), "sqlite")

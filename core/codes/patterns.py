@@ -4,7 +4,7 @@
 import math
 import secrets
 
-from core.coupons.codes import ALPHABET, normalize_code
+from core.code_alphabet import ALPHABET, normalize_code
 
 SLOT = "#"
 MIN_BITS = 40

@@ -1,9 +1,10 @@
-"""Code batches: generating and importing codes, redeeming them, handing out partner codes."""
+"""Code batches: generating and importing codes, handing out partner codes, exporting them.
+Redeeming a code (which grants a reward) is in `flows`."""
 
 import uuid
 from collections.abc import AsyncIterator, Callable
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import utcnow
@@ -12,25 +13,21 @@ from core.codes.errors import (
     BatchNotFound,
     CodeExpired,
     CodeLimitReached,
-    CodeNotFound,
-    CodeNotRedeemable,
     CodeNotYetValid,
-    CodeUsed,
     NoCodesLeft,
     WrongBatchKind,
 )
 from core.codes.imports import read_codes
 from core.codes.models import Code, CodeBatch
-from core.codes.schemas import CodeBatchCreate, CodeBatchOut, RedeemCodeResult
-from core.coupons.codes import normalize_code
-from core.coupons.service import get_template
+from core.codes.schemas import CodeBatchCreate, CodeBatchOut
+from core.coupons.templates import get_template
 from core.customers.models import Customer
 from core.db import Database, get_owned, upsert_insert
 from core.errors import ValidationFailed
 from core.events.service import record_event
 from core.merchants.models import Merchant
 from core.pagination import Page, paginate
-from core.rewards.schemas import CouponReward, PointsReward, parse_reward
+from core.rewards.schemas import CouponReward, PointsReward
 from core.stock import service as stock
 
 DEFAULT_PATTERN = "#####-#####"
@@ -196,6 +193,11 @@ async def get_batch(
     )
 
 
+async def find_batch(session: AsyncSession, batch_id: uuid.UUID) -> CodeBatch | None:
+    """Any merchant's batch: for operators (the CLI), who name it by id."""
+    return await session.get(CodeBatch, batch_id)
+
+
 async def list_batches(
     session: AsyncSession, merchant_id: uuid.UUID, *, limit: int, cursor: str | None
 ) -> Page[CodeBatch]:
@@ -223,7 +225,7 @@ async def batch_view(
     )
 
 
-def _check_window(batch: CodeBatch) -> None:
+def check_window(batch: CodeBatch) -> None:
     now = utcnow()
     if batch.valid_from is not None and now < batch.valid_from:
         raise CodeNotYetValid()
@@ -231,58 +233,12 @@ def _check_window(batch: CodeBatch) -> None:
         raise CodeExpired()
 
 
-async def _take_customer_quota(session: AsyncSession, batch: CodeBatch, customer: Customer) -> None:
+async def take_customer_quota(session: AsyncSession, batch: CodeBatch, customer: Customer) -> None:
     limit = batch.per_customer_limit
     if limit is not None and not await stock.take_quota(
         session, batch.stock_owner, customer.id, merchant_id=batch.merchant_id, limit=limit
     ):
         raise CodeLimitReached()
-
-
-async def redeem_code(
-    session: AsyncSession, merchant_id: uuid.UUID, customer: Customer, typed: str
-) -> RedeemCodeResult:
-    """Redeem a generated code: it grants its batch's reward, once."""
-    from core.rewards.service import grant_reward
-
-    code = (
-        await session.execute(
-            select(Code).where(Code.merchant_id == merchant_id, Code.code == normalize_code(typed))
-        )
-    ).scalar_one_or_none()
-    if code is None:
-        raise CodeNotFound(field="code")
-    batch = await session.get(CodeBatch, code.batch_id)
-    if batch.kind != "generated":
-        raise CodeNotRedeemable(field="code")
-    if code.status != "available":
-        raise CodeUsed(field="code")
-    _check_window(batch)
-    await _take_customer_quota(session, batch, customer)
-    claimed = await session.execute(
-        update(Code)
-        .where(Code.id == code.id, Code.status == "available")
-        .values(status="redeemed", customer_id=customer.id, used_at=utcnow())
-        .execution_options(synchronize_session=False)
-    )
-    if claimed.rowcount != 1:  # someone redeemed it between our read and this write
-        raise CodeUsed(field="code")
-    reward = parse_reward(batch.reward)
-    granted = await grant_reward(
-        session, merchant_id=merchant_id, customer=customer, reward=reward, source="code"
-    )
-    await record_event(
-        session,
-        merchant_id=merchant_id,
-        type="code.redeemed",
-        payload={
-            "batch_id": str(batch.id),
-            "code_id": code.id,
-            "customer_id": str(customer.id),
-            "reward": reward.type,
-        },
-    )
-    return RedeemCodeResult(code=code.raw, batch_id=batch.id, reward=granted)
 
 
 async def assign_code(
@@ -296,8 +252,8 @@ async def assign_code(
     batch = await get_batch(session, merchant_id, batch_id)
     if batch.kind != "imported":
         raise WrongBatchKind("Only partner (imported) codes are handed out.")
-    _check_window(batch)
-    await _take_customer_quota(session, batch, customer)
+    check_window(batch)
+    await take_customer_quota(session, batch, customer)
     if not await stock.take_stock(session, batch.stock_owner):
         raise NoCodesLeft()
     code = (

@@ -16,7 +16,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.models import Base, CreatedAt, UTCDateTime, UUIDPrimaryKey
-from core.stock.service import StockOwner
+from core.stock.models import StockOwner
 
 
 class CouponTemplate(UUIDPrimaryKey, CreatedAt, Base):

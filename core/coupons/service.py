@@ -1,196 +1,45 @@
-"""Coupon templates, claiming and issuing coupons, and a customer's coupons."""
+"""Coupons: claiming, granting and issuing them (one by one or in bulk as a job), a customer's
+coupons, and their expiry. Templates are in `templates`."""
 
 import uuid
 from datetime import datetime, timedelta
 from typing import Literal
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import utcnow
-from core.coupons.codes import display_code, generate_code
+from core.code_alphabet import display_code, generate_code
 from core.coupons.errors import (
     ClaimClosed,
     ClaimNotOpen,
-    InvalidStatusChange,
     LimitReached,
     OutOfStock,
     PromotionNotClaimable,
-    StockBelowIssued,
     TemplateInactive,
-    TemplateNotFound,
 )
 from core.coupons.models import Coupon, CouponTemplate
-from core.coupons.schemas import (
-    CouponOut,
-    CouponTemplateCreate,
-    CouponTemplateOut,
-    CouponTemplatePatch,
-    IssueOutcome,
-    IssueRequest,
-    IssueResult,
-    Scope,
-    TemplateTerms,
-)
+from core.coupons.schemas import CouponOut, IssueOutcome, IssueRequest, IssueResult
+from core.coupons.templates import get_template, seconds_until, templates_by_id
 from core.customers.models import Customer
 from core.customers.service import find_customer, get_customer
-from core.db import get_owned
-from core.errors import ConfettiError, ValidationFailed
+from core.errors import ConfettiError
 from core.events.service import record_event
 from core.jobs.models import Job
 from core.jobs.schemas import ChunkOutcome
 from core.jobs.service import create_job
-from core.merchants.models import Merchant
 from core.pagination import Page, paginate
 from core.stock import service as stock
 
 CODE_ATTEMPTS = 5
+
+
 # Up to this many customers are issued within the request; more become a job.
 SYNC_ISSUE_LIMIT = 1000
+
+
 ISSUE_JOB_KIND = "coupons.issue"
-StatusAction = Literal["pause", "resume", "archive"]
-_TRANSITIONS: dict[StatusAction, tuple[set[str], str]] = {
-    "pause": ({"active"}, "paused"),
-    "resume": ({"paused", "draft"}, "active"),
-    "archive": ({"draft", "active", "paused"}, "archived"),
-}
-
-
-async def create_template(
-    session: AsyncSession, merchant: Merchant, data: CouponTemplateCreate
-) -> CouponTemplate:
-    data.check()
-    currency = _merchant_currency(merchant, data.currency)
-    fields = data.model_dump(exclude={"scope", "currency"})
-    template = CouponTemplate(
-        id=uuid.uuid4(),
-        merchant_id=merchant.id,
-        currency=currency,
-        scope_skus=data.scope.skus,
-        scope_categories=data.scope.categories,
-        **fields,
-    )
-    session.add(template)
-    await session.flush()
-    if template.total_stock is not None:
-        await stock.create_stock(
-            session, template.stock_owner, merchant_id=merchant.id, quantity=template.total_stock
-        )
-    return template
-
-
-def _merchant_currency(merchant: Merchant, given: str | None) -> str:
-    if given is not None and given.upper() != merchant.currency:
-        raise ValidationFailed(
-            f"currency: must be the merchant's currency ({merchant.currency})", field="currency"
-        )
-    return merchant.currency
-
-
-async def get_template(
-    session: AsyncSession, merchant_id: uuid.UUID, template_id: uuid.UUID, *, lock: bool = False
-) -> CouponTemplate:
-    not_found = TemplateNotFound(field="template_id")
-    return await get_owned(session, CouponTemplate, merchant_id, template_id, not_found, lock=lock)
-
-
-async def list_templates(
-    session: AsyncSession, merchant_id: uuid.UUID, *, limit: int, cursor: str | None
-) -> Page[CouponTemplate]:
-    query = select(CouponTemplate).where(CouponTemplate.merchant_id == merchant_id)
-    return await paginate(session, query, CouponTemplate, limit=limit, cursor=cursor)
-
-
-async def update_template(
-    session: AsyncSession, merchant: Merchant, template_id: uuid.UUID, patch: CouponTemplatePatch
-) -> CouponTemplate:
-    template = await get_template(session, merchant.id, template_id, lock=True)
-    changes = patch.model_dump(exclude_unset=True)
-    merged = TemplateTerms.model_validate({**_terms_of(template), **changes})
-    merged.check()
-    if "total_stock" in changes:
-        await _change_total_stock(session, template, merged.total_stock)
-    for name, value in merged.model_dump(exclude={"scope", "currency", "kind"}).items():
-        setattr(template, name, value)
-    template.scope_skus = merged.scope.skus
-    template.scope_categories = merged.scope.categories
-    template.updated_at = utcnow()
-    await session.flush()
-    return template
-
-
-def _terms_of(template: CouponTemplate) -> dict:
-    names = TemplateTerms.model_fields.keys() - {"scope"}
-    terms = {name: getattr(template, name) for name in names}
-    terms["scope"] = {"skus": template.scope_skus, "categories": template.scope_categories}
-    return terms
-
-
-async def _change_total_stock(
-    session: AsyncSession, template: CouponTemplate, new_total: int | None
-) -> None:
-    issued = await issued_count(session, template.id)
-    if new_total is not None and new_total < issued:
-        raise StockBelowIssued(field="total_stock")
-    owner = template.stock_owner
-    if template.total_stock is None and new_total is not None:
-        await stock.create_stock(
-            session, owner, merchant_id=template.merchant_id, quantity=new_total - issued
-        )
-    elif template.total_stock is not None and new_total is None:
-        await stock.delete_stock(session, owner)
-    elif template.total_stock is not None and new_total is not None:
-        delta = new_total - template.total_stock
-        if not await stock.adjust_stock(session, owner, delta):
-            raise StockBelowIssued(field="total_stock")
-
-
-async def change_status(
-    session: AsyncSession, merchant_id: uuid.UUID, template_id: uuid.UUID, action: StatusAction
-) -> CouponTemplate:
-    template = await get_template(session, merchant_id, template_id, lock=True)
-    allowed_from, target = _TRANSITIONS[action]
-    if template.status not in allowed_from:
-        raise InvalidStatusChange(f"Cannot {action} a template that is {template.status}.")
-    template.status = target
-    template.updated_at = utcnow()
-    await session.flush()
-    return template
-
-
-async def issued_count(session: AsyncSession, template_id: uuid.UUID) -> int:
-    query = select(func.count()).where(Coupon.template_id == template_id)
-    return (await session.execute(query)).scalar_one()
-
-
-async def template_view(
-    session: AsyncSession, template: CouponTemplate, now: datetime | None = None
-) -> CouponTemplateOut:
-    now = now or utcnow()
-    remaining = None
-    if template.total_stock is not None:
-        remaining = await stock.remaining_stock(session, template.stock_owner)
-    opens = template.claim_starts_at
-    return CouponTemplateOut.model_validate(
-        {
-            **{
-                name: getattr(template, name)
-                for name in CouponTemplateOut.model_fields
-                if hasattr(template, name)
-            },
-            "remaining_stock": remaining,
-            "issued_count": await issued_count(session, template.id),
-            "seconds_until_open": _seconds_until(opens, now),
-            "scope": Scope(skus=template.scope_skus, categories=template.scope_categories),
-        }
-    )
-
-
-def _seconds_until(moment: datetime | None, now: datetime) -> int | None:
-    if moment is None or moment <= now:
-        return None
-    return int((moment - now).total_seconds() + 0.999)
 
 
 async def claim_coupon(
@@ -207,7 +56,7 @@ async def claim_coupon(
 
 def _check_claim_window(template: CouponTemplate, now: datetime) -> None:
     if template.claim_starts_at is not None and now < template.claim_starts_at:
-        raise ClaimNotOpen(_seconds_until(template.claim_starts_at, now) or 1)
+        raise ClaimNotOpen(seconds_until(template.claim_starts_at, now) or 1)
     if template.claim_ends_at is not None and now >= template.claim_ends_at:
         raise ClaimClosed()
 
@@ -384,6 +233,14 @@ def coupon_view(
     )
 
 
+async def customer_coupon(
+    session: AsyncSession, customer_id: uuid.UUID, coupon_id: uuid.UUID
+) -> Coupon | None:
+    """One of the customer's own coupons; anyone else's id finds nothing."""
+    coupon = await session.get(Coupon, coupon_id)
+    return coupon if coupon is not None and coupon.customer_id == customer_id else None
+
+
 CouponFilter = Literal["available", "used", "expired"]
 
 
@@ -419,48 +276,3 @@ def _status_condition(status: CouponFilter, now: datetime):
     if status == "used":
         return Coupon.status == "used"
     return or_(Coupon.status == "expired", and_(Coupon.status == "available", ~unexpired))
-
-
-async def templates_by_id(
-    session: AsyncSession, ids: set[uuid.UUID]
-) -> dict[uuid.UUID, CouponTemplate]:
-    if not ids:
-        return {}
-    rows = await session.execute(select(CouponTemplate).where(CouponTemplate.id.in_(ids)))
-    return {template.id: template for template in rows.scalars()}
-
-
-async def expire_coupons(session: AsyncSession, *, batch_size: int = 500) -> int:
-    """Mark one batch of coupons past validity as expired and record `coupon.expired`.
-
-    Reads never wait for this (see Coupon.status_at); it makes the status explicit and tells
-    the workers. Several workers may run it at once: rows are claimed with SKIP LOCKED.
-    """
-    now = utcnow()
-    due = (
-        (
-            await session.execute(
-                select(Coupon)
-                .where(Coupon.status == "available", Coupon.valid_until <= now)
-                .order_by(Coupon.valid_until)
-                .limit(batch_size)
-                .with_for_update(skip_locked=True)
-            )
-        )
-        .scalars()
-        .all()
-    )
-    for coupon in due:
-        coupon.status = "expired"
-        await record_event(
-            session,
-            merchant_id=coupon.merchant_id,
-            type="coupon.expired",
-            payload={
-                "coupon_id": str(coupon.id),
-                "template_id": str(coupon.template_id),
-                "customer_id": str(coupon.customer_id),
-            },
-        )
-    await session.flush()
-    return len(due)

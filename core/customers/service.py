@@ -47,6 +47,15 @@ async def find_customer(
     return (await session.execute(query)).scalar_one_or_none()
 
 
+async def customer_by_id(
+    session: AsyncSession, merchant_id: uuid.UUID, customer_id: uuid.UUID
+) -> Customer | None:
+    """One of the merchant's customers by internal id (ids that travel in chat buttons and
+    links, so another merchant's are as absent as unknown ones)."""
+    customer = await session.get(Customer, customer_id)
+    return customer if customer is not None and customer.merchant_id == merchant_id else None
+
+
 async def get_customer(session: AsyncSession, merchant_id: uuid.UUID, external_id: str) -> Customer:
     customer = await find_customer(session, merchant_id, external_id)
     if customer is None:

@@ -41,11 +41,20 @@ async def create_merchant(session: AsyncSession, data: MerchantCreate) -> Mercha
     return merchant
 
 
+async def find_merchant(session: AsyncSession, merchant_id: uuid.UUID) -> Merchant | None:
+    return await session.get(Merchant, merchant_id)
+
+
 async def get_merchant(session: AsyncSession, merchant_id: uuid.UUID) -> Merchant:
-    merchant = await session.get(Merchant, merchant_id)
+    merchant = await find_merchant(session, merchant_id)
     if merchant is None:
         raise MerchantNotFound()
     return merchant
+
+
+async def all_merchants(session: AsyncSession) -> list[Merchant]:
+    """Every merchant, for jobs that run by each one's own calendar."""
+    return list((await session.execute(select(Merchant).order_by(Merchant.created_at))).scalars())
 
 
 async def issue_api_key(

@@ -2,7 +2,7 @@
 
 from alembic import context
 
-from core.models import load_all_models
+from core.migrations import load_all_models
 
 target_metadata = load_all_models().metadata
 connection = context.config.attributes.get("connection")

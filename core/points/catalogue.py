@@ -6,16 +6,13 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.codes.service import get_batch
-from core.coupons.service import get_template
-from core.customers.service import get_customer
+from core.coupons.templates import get_template
 from core.errors import ValidationFailed
 from core.pagination import Page, paginate
-from core.points.errors import ItemNotFound, ItemOutOfStock
+from core.points.errors import ItemNotFound
 from core.points.models import CatalogueItem
-from core.points.schemas import CatalogueItemCreate, CatalogueItemOut, EntryOut, ExchangeOut
-from core.points.service import points_balance, spend_points
+from core.points.schemas import CatalogueItemCreate, CatalogueItemOut
 from core.rewards.schemas import CodeReward, CouponReward, Reward, parse_reward
-from core.rewards.service import grant_reward
 from core.stock import service as stock
 
 
@@ -87,38 +84,4 @@ async def item_view(session: AsyncSession, item: CatalogueItem) -> CatalogueItem
         remaining_stock=remaining,
         reward=parse_reward(item.reward),
         created_at=item.created_at,
-    )
-
-
-async def exchange(
-    session: AsyncSession, merchant_id: uuid.UUID, external_id: str, item_id: uuid.UUID
-) -> ExchangeOut:
-    """Spend the item's cost and grant its reward, all or nothing in the caller's transaction.
-
-    Points first: a customer who cannot pay is refused without touching the item's (hot)
-    stock row; if the stock or the grant then refuses, the rollback gives the points back.
-    """
-    customer = await get_customer(session, merchant_id, external_id)
-    item = await get_item(session, merchant_id, item_id)
-    entry = await spend_points(
-        session,
-        merchant_id=merchant_id,
-        customer_id=customer.id,
-        points=item.cost,
-        reason=f"exchanged for {item.name}",
-    )
-    if item.total_stock is not None and not await stock.take_stock(session, item.stock_owner):
-        raise ItemOutOfStock()
-    granted = await grant_reward(
-        session,
-        merchant_id=merchant_id,
-        customer=customer,
-        reward=parse_reward(item.reward),
-        source="catalogue",
-    )
-    return ExchangeOut(
-        item_id=item.id,
-        entry=EntryOut.model_validate(entry),
-        balance=await points_balance(session, merchant_id, customer.id),
-        reward=granted,
     )

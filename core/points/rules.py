@@ -9,16 +9,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.customers.models import Customer
 from core.customers.service import get_customer
 from core.merchants.models import Merchant
+from core.points.balances import points_balance
 from core.points.errors import CurrencyMismatch, OrderOfAnotherCustomer, RuleNotFound
 from core.points.models import EarningRule, PointsEntry
 from core.points.schemas import OrderPointsOut, OrderReport, RuleCreate
-from core.points.service import (
-    earn_once,
-    find_entry,
-    lock_account,
-    points_balance,
-    reverse_earning,
-)
+from core.points.service import earn_once, find_entry, lock_account, reverse_earning
 
 
 async def create_rule(

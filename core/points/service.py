@@ -1,4 +1,5 @@
-"""Points: the ledger, its lots, and every way a balance moves.
+"""Points: the ledger, its lots, and every way a balance moves. Reading them is in `balances`,
+the merchant's expiry policy in `policy`.
 
 Each change appends one entry to the ledger and moves lots in step, so the ledger's sum always
 equals the lots' remaining points. A credit creates a lot that expires by the merchant's policy;
@@ -11,31 +12,22 @@ the write lock every write transaction takes up front (core/db.py).
 """
 
 import uuid
-from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import datetime
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import utcnow
-from core.customers.service import get_customer
 from core.db import upsert_insert
 from core.errors import ValidationFailed
 from core.events.service import record_event
 from core.merchants.models import Merchant
-from core.pagination import Page, decode_cursor, encode_cursor
+from core.points.balances import live_lot
 from core.points.errors import InsufficientPoints
-from core.points.models import PointsAccount, PointsEntry, PointsLot, PointsSettings
-from core.points.schemas import (
-    EntryOut,
-    MovementOut,
-    PointsOut,
-    PointsSettingsIn,
-    PointsSettingsOut,
-)
+from core.points.models import PointsAccount, PointsEntry, PointsLot
+from core.points.policy import expiry_of, get_settings
 
-EXPIRING_SOON = timedelta(days=30)
 EVENT_TYPES = {
     "earn": "points.earned",
     "spend": "points.spent",
@@ -43,53 +35,6 @@ EVENT_TYPES = {
     "adjust": "points.adjusted",
     "reverse": "points.reversed",
 }
-NEVER_EXPIRE = PointsSettingsOut(expiry="never", expiry_days=None)
-
-
-# --- the merchant's expiry policy -------------------------------------------------------------
-
-
-async def get_settings(session: AsyncSession, merchant_id: uuid.UUID) -> PointsSettingsOut:
-    row = await session.get(PointsSettings, merchant_id)
-    if row is None:
-        return NEVER_EXPIRE
-    return PointsSettingsOut(expiry=row.expiry, expiry_days=row.expiry_days)
-
-
-async def set_settings(
-    session: AsyncSession, merchant_id: uuid.UUID, data: PointsSettingsIn
-) -> PointsSettingsOut:
-    """Change the policy for points earned from now on; existing lots keep their expiry."""
-    data.check()
-    values = {"expiry": data.expiry, "expiry_days": data.expiry_days, "updated_at": utcnow()}
-    await session.execute(
-        upsert_insert(session)(PointsSettings)
-        .values(merchant_id=merchant_id, **values)
-        .on_conflict_do_update(index_elements=["merchant_id"], set_=values)
-    )
-    return PointsSettingsOut(expiry=data.expiry, expiry_days=data.expiry_days)
-
-
-def expiry_of(policy: PointsSettingsOut, earned_at: datetime, timezone: str) -> datetime | None:
-    """When points earned at `earned_at` expire, by calendar in the merchant's timezone.
-
-    `end_of_month` / `end_of_year`: at the end of the month (year) *following* the one in which
-    they were earned, so points earned on the 31st do not vanish the next day.
-    """
-    if policy.expiry == "never":
-        return None
-    local = earned_at.astimezone(ZoneInfo(timezone))
-    if policy.expiry == "days":
-        end = local + timedelta(days=policy.expiry_days)  # wall-clock days, DST-proof
-    elif policy.expiry == "end_of_month":
-        years, month_index = divmod(local.month + 1, 12)  # the month after next, 0-based
-        end = datetime(local.year + years, month_index + 1, 1, tzinfo=local.tzinfo)
-    else:
-        end = datetime(local.year + 2, 1, 1, tzinfo=local.tzinfo)
-    return end.astimezone(UTC)
-
-
-# --- the account and its ledger ---------------------------------------------------------------
 
 
 async def lock_account(
@@ -230,28 +175,18 @@ async def _debit(
     )
 
 
-def _live(now: datetime):
-    return and_(
-        PointsLot.remaining > 0,
-        or_(PointsLot.expires_at.is_(None), PointsLot.expires_at > now),
-    )
-
-
 async def _live_lots(
     session: AsyncSession, customer_id: uuid.UUID, now: datetime
 ) -> list[PointsLot]:
     """The account's live lots in spending order, locked (the expiry job skips locked lots)."""
     query = (
         select(PointsLot)
-        .where(PointsLot.customer_id == customer_id, _live(now))
+        .where(PointsLot.customer_id == customer_id, live_lot(now))
         .order_by(PointsLot.expires_at.asc().nulls_last(), PointsLot.created_at, PointsLot.id)
         .with_for_update()
         .execution_options(populate_existing=True)
     )
     return list((await session.execute(query)).scalars())
-
-
-# --- what other domains call -------------------------------------------------------------------
 
 
 def _require_positive(points: int) -> None:
@@ -417,80 +352,3 @@ async def expire_points(session: AsyncSession, *, batch_size: int = 500) -> int:
         )
     await session.flush()
     return len(lots)
-
-
-# --- reading --------------------------------------------------------------------------------
-
-
-async def _lots_sum(session: AsyncSession, merchant_id: uuid.UUID, customer_id: uuid.UUID, *where):
-    query = select(func.coalesce(func.sum(PointsLot.remaining), 0)).where(
-        PointsLot.merchant_id == merchant_id, PointsLot.customer_id == customer_id, *where
-    )
-    return (await session.execute(query)).scalar_one()
-
-
-async def points_balance(
-    session: AsyncSession, merchant_id: uuid.UUID, customer_id: uuid.UUID
-) -> int:
-    """Points the customer can spend now: expired lots never count, swept or not."""
-    return await _lots_sum(session, merchant_id, customer_id, _live(utcnow()))
-
-
-async def expiring_soon(
-    session: AsyncSession, merchant_id: uuid.UUID, customer_id: uuid.UUID
-) -> int:
-    now = utcnow()
-    return await _lots_sum(
-        session, merchant_id, customer_id, _live(now), PointsLot.expires_at <= now + EXPIRING_SOON
-    )
-
-
-async def ledger_page(
-    session: AsyncSession,
-    merchant_id: uuid.UUID,
-    customer_id: uuid.UUID,
-    *,
-    limit: int,
-    cursor: str | None,
-) -> Page[PointsEntry]:
-    """The account's entries newest first, by the same (created_at, id) cursor as elsewhere."""
-    query = select(PointsEntry).where(
-        PointsEntry.merchant_id == merchant_id, PointsEntry.customer_id == customer_id
-    )
-    if cursor:
-        created_at, entry_id = decode_cursor(cursor)
-        query = query.where(
-            or_(
-                PointsEntry.created_at < created_at,
-                and_(PointsEntry.created_at == created_at, PointsEntry.id < entry_id),
-            )
-        )
-    query = query.order_by(PointsEntry.created_at.desc(), PointsEntry.id.desc()).limit(limit + 1)
-    rows = list((await session.execute(query)).scalars())
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return Page(rows, encode_cursor(rows[-1].created_at, rows[-1].id) if more else None)
-
-
-async def points_view(
-    session: AsyncSession,
-    merchant_id: uuid.UUID,
-    external_id: str,
-    *,
-    limit: int,
-    cursor: str | None,
-) -> PointsOut:
-    """What a customer sees: the balance, what of it expires soon, and a page of the ledger."""
-    customer = await get_customer(session, merchant_id, external_id)
-    page = await ledger_page(session, merchant_id, customer.id, limit=limit, cursor=cursor)
-    return PointsOut(
-        balance=await points_balance(session, merchant_id, customer.id),
-        expiring_soon=await expiring_soon(session, merchant_id, customer.id),
-        entries=[EntryOut.model_validate(entry) for entry in page.items],
-        next_cursor=page.next_cursor,
-    )
-
-
-async def movement_view(session: AsyncSession, entry: PointsEntry) -> MovementOut:
-    balance = await points_balance(session, entry.merchant_id, entry.customer_id)
-    return MovementOut(entry=EntryOut.model_validate(entry), balance=balance)

@@ -13,9 +13,9 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import utcnow
-from core.coupons.codes import display_code, normalize_code
+from core.code_alphabet import display_code, normalize_code
 from core.coupons.models import Coupon, CouponTemplate
-from core.coupons.service import templates_by_id
+from core.coupons.templates import templates_by_id
 from core.customers.models import Customer
 from core.customers.service import get_customer
 from core.db import get_owned

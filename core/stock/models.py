@@ -1,9 +1,19 @@
 import uuid
+from dataclasses import dataclass
 
 from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Integer, String, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.models import Base
+
+
+@dataclass(frozen=True)
+class StockOwner:
+    """Whose stock: a kind ("coupon_template", "prize", ...), an id, and how many shard rows."""
+
+    kind: str
+    id: uuid.UUID
+    shards: int = 1
 
 
 class StockBucket(Base):

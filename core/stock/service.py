@@ -14,22 +14,12 @@ back. `return_stock` and `return_quota` undo a take that was committed (a refund
 
 import random
 import uuid
-from dataclasses import dataclass
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.db import upsert_insert
-from core.stock.models import QuotaUsage, StockBucket
-
-
-@dataclass(frozen=True)
-class StockOwner:
-    """Whose stock: a kind ("coupon_template", "prize", ...), an id, and how many shard rows."""
-
-    kind: str
-    id: uuid.UUID
-    shards: int = 1
+from core.stock.models import QuotaUsage, StockBucket, StockOwner
 
 
 async def create_stock(

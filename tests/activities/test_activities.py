@@ -7,8 +7,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from core.activities.flows import play
 from core.activities.models import EnvelopeShare
-from core.activities.play import play
 from core.activities.schemas import PlayRequest
 from core.clock import utcnow
 from core.coupons.errors import OutOfStock
@@ -236,7 +236,8 @@ async def test_points_cost_is_spent_with_the_try(shop) -> None:
     activity = await shop.live(wheel(rules={"points_cost": 10}))
     broke = await shop.play(activity)
     assert (broke.status, broke.json["error"]["code"]) == (409, "insufficient_points")
-    from core.points.service import earn_points, points_balance
+    from core.points.balances import points_balance
+    from core.points.service import earn_points
 
     async with shop.db.transaction() as session:
         from core.customers.service import get_customer
@@ -329,7 +330,7 @@ async def test_group_envelope_pays_nobody_until_it_fills_then_everyone(shop) -> 
     late = await shop.play(activity, "dave", group=group["id"])
     assert (late.status, late.json["error"]["code"]) == (409, "group_closed")
     from core.customers.service import get_customer
-    from core.points.service import points_balance
+    from core.points.balances import points_balance
 
     async with shop.db.transaction(write=False) as session:
         alice = await get_customer(session, shop.merchant.id, "alice")

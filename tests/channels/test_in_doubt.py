@@ -13,7 +13,7 @@ from sqlalchemy import select, update
 
 from bots.conversation.messages import Reply
 from core.channels.models import ChannelAccount, OutgoingMessage
-from core.channels.service import queue_messages
+from core.channels.outgoing import queue_messages
 from core.clock import utcnow
 from core.customers.service import enter_by_channel
 from tests.channels.chats import PHONE_NUMBER_ID, TelegramChat, WhatsAppChat

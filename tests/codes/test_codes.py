@@ -8,9 +8,9 @@ import pytest
 from click.testing import CliRunner
 
 from core.clock import utcnow
+from core.code_alphabet import ALPHABET
 from core.codes.errors import NoCodesLeft
 from core.codes.service import assign_code
-from core.coupons.codes import ALPHABET
 from tests.factories import bearer, coupon_template, customer, merchant_with_key
 from web.cli import main
 
@@ -204,6 +204,21 @@ async def test_wrong_guesses_are_limited_but_never_block_someone_elses_valid_cod
     assert (await post(client, shop[1], "/codes/redeem", neighbour)).status == 200
 
 
+@pytest.mark.parametrize("at_once", [30, 100])
+async def test_wrong_guesses_sent_at_once_are_checked_no_more_than_the_limit(
+    client, db, shop, monkeypatch, at_once
+) -> None:
+    moment = utcnow().replace(second=5)
+    monkeypatch.setattr("web.api.codes.utcnow", lambda: moment)
+    guess = {"customer": "alice", "code": "WRONG-GUESS", "client_ip": "203.0.113.7"}
+    responses = await asyncio.gather(
+        *(post(client, shop[1], "/codes/redeem", guess) for _ in range(at_once))
+    )
+    codes = [response.json["error"]["code"] for response in responses]
+    assert codes.count("code_not_found") == 10
+    assert codes.count("too_many_attempts") == at_once - 10
+
+
 async def test_import_is_all_or_nothing_and_reimport_adds_nothing(client, db, shop) -> None:
     result = await imported_batch(client, shop, "code\nSTREAM-AAA1\nstream-aaa2\nSTREAM-AAA3\n")
     assert (result["imported"], result["already_present"]) == (3, 0)
@@ -323,7 +338,7 @@ async def test_cli_import_reports_progress_and_refuses_bad_files(
 
 async def test_points_code_credits_the_customers_balance(client, db, shop) -> None:
     from core.customers.service import get_customer
-    from core.points.service import points_balance
+    from core.points.balances import points_balance
 
     merchant, key = shop
     body = {

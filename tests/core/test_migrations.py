@@ -5,7 +5,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import text
 
-from core.models import load_all_models
+from core.migrations import load_all_models
 
 
 async def test_migrations_and_models_agree(db) -> None:

@@ -4,7 +4,7 @@ import asyncio
 import uuid
 
 from core.stock import service as stock
-from core.stock.service import StockOwner
+from core.stock.models import StockOwner
 from tests.factories import merchant_with_key
 
 

@@ -3,8 +3,9 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from core.clock import utcnow
+from core.coupons.expiry import expire_coupons
 from core.coupons.models import Coupon
-from core.coupons.service import claim_coupon, expire_coupons
+from core.coupons.service import claim_coupon
 from core.events.models import Event
 from tests.factories import coupon_template, customer, merchant_with_key
 

@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 
 from core.clock import utcnow
-from core.coupons import service
+from core.coupons import templates
 from core.money import MAX_AMOUNT
 from tests.factories import bearer, coupon_template, customer, merchant_with_key, template_body
 
@@ -382,8 +382,8 @@ async def test_patch_another_merchants_template_is_404_and_changes_nothing(
     response = await patch(client, key, theirs.id, name="Mine now", total_stock=0)
     assert_error(response, 404, "template_not_found", "template_id")
     async with db.transaction(write=False) as session:
-        stored = await service.get_template(session, theirs.merchant_id, theirs.id)
-        view = await service.template_view(session, stored)
+        stored = await templates.get_template(session, theirs.merchant_id, theirs.id)
+        view = await templates.template_view(session, stored)
     assert (view.name, view.total_stock, view.remaining_stock) == ("Five off", 10, 10)
 
 

@@ -9,8 +9,8 @@ from sqlalchemy import func, select
 from core.codes.schemas import CodeBatchCreate
 from core.codes.service import create_batch, import_codes
 from core.coupons.models import Coupon
-from core.points.catalogue import exchange as exchange_item
 from core.points.errors import ItemOutOfStock
+from core.points.flows import exchange as exchange_item
 from core.points.models import PointsEntry
 from tests.factories import coupon_template
 from tests.points.conftest import sqlite_only

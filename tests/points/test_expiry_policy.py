@@ -2,8 +2,8 @@
 
 from datetime import UTC, datetime
 
+from core.points.policy import expiry_of
 from core.points.schemas import PointsSettingsOut
-from core.points.service import expiry_of
 from tests.factories import bearer, merchant_with_key
 from tests.points.conftest import sqlite_only
 

@@ -9,17 +9,12 @@ from sqlalchemy import func, select, update
 
 from core.clock import utcnow
 from core.events.models import Event
+from core.points.balances import points_balance
 from core.points.errors import InsufficientPoints
 from core.points.models import PointsEntry, PointsLot
+from core.points.policy import set_settings
 from core.points.schemas import PointsSettingsIn
-from core.points.service import (
-    adjust_points,
-    earn_points,
-    expire_points,
-    points_balance,
-    set_settings,
-    spend_points,
-)
+from core.points.service import adjust_points, earn_points, expire_points, spend_points
 from tests.factories import customer, merchant_with_key
 
 

@@ -9,15 +9,10 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select, update
 
 from core.clock import utcnow
+from core.points.balances import points_balance
 from core.points.errors import InsufficientPoints
 from core.points.models import PointsEntry, PointsLot
-from core.points.service import (
-    adjust_points,
-    earn_points,
-    expire_points,
-    points_balance,
-    spend_points,
-)
+from core.points.service import adjust_points, earn_points, expire_points, spend_points
 from tests.factories import customer, merchant_with_key
 
 operations = st.lists(

@@ -2,9 +2,9 @@
 
 from datetime import date
 
+from core.points.balances import points_balance
 from core.points.rules import award_birthdays, award_for_activity, award_signup, create_rule
 from core.points.schemas import RuleCreate
-from core.points.service import points_balance
 from tests.factories import customer
 from tests.points.conftest import sqlite_only
 

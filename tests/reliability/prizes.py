@@ -3,7 +3,7 @@ prize through the API: each `prize.won` event must reach its customer's chat as 
 however the processes and the broker fail meanwhile.
 
 The data is made in the test process, before or beside the processes under test, which only
-relay, consume and send. The first customers play for real (`core.activities.play`, as
+relay, consume and send. The first customers play for real (`core.activities.flows`, as
 `POST /activities/{id}/play` does); the others get copies of a real winning try: its `Play` row
 and its `prize.won` event, with ids of their own. 2,000 real tries take about 40 s here, the
 copies a second or two; and the consumers and the sender cannot tell them apart. (The copies
@@ -26,8 +26,8 @@ from typing import Any, ClassVar
 
 from sqlalchemy import func, inspect, select
 
+from core.activities.flows import play
 from core.activities.models import Play
-from core.activities.play import play
 from core.activities.schemas import ActivityCreate, PlayRequest
 from core.activities.service import create_activity, publish
 from core.channels.models import ChannelAccount, OutgoingMessage

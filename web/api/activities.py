@@ -5,8 +5,8 @@ import uuid
 from sanic import Request
 from sanic.response import HTTPResponse
 
-from core.activities import service
-from core.activities.play import play
+from core.activities import service, views
+from core.activities.flows import play
 from core.activities.schemas import (
     ActivityCreate,
     ActivityList,
@@ -45,7 +45,7 @@ async def create(request: Request) -> HTTPResponse:
     data = parse_body(request, ActivityCreate)
     async with request.app.ctx.db.transaction() as session:
         activity = await service.create_activity(session, current_merchant(request), data)
-        view = await service.activity_view(session, activity, _base_url(request))
+        view = await views.activity_view(session, activity, _base_url(request))
     return model_response(view, status=201)
 
 
@@ -58,9 +58,7 @@ async def list_all(request: Request) -> HTTPResponse:
             session, current_merchant(request).id, limit=limit, cursor=cursor
         )
         now = utcnow()
-        items = [
-            await service.activity_view(session, a, _base_url(request), now) for a in page.items
-        ]
+        items = [await views.activity_view(session, a, _base_url(request), now) for a in page.items]
     return model_response(ActivityList(items=items, next_cursor=page.next_cursor))
 
 
@@ -69,7 +67,7 @@ async def list_all(request: Request) -> HTTPResponse:
 async def get_one(request: Request, activity_id: uuid.UUID) -> HTTPResponse:
     async with request.app.ctx.db.transaction(write=False) as session:
         activity = await service.get_activity(session, current_merchant(request).id, activity_id)
-        view = await service.activity_view(session, activity, _base_url(request))
+        view = await views.activity_view(session, activity, _base_url(request))
     return model_response(view)
 
 
@@ -87,7 +85,7 @@ async def update(request: Request, activity_id: uuid.UUID) -> HTTPResponse:
         activity = await service.update_activity(
             session, current_merchant(request).id, activity_id, patch
         )
-        view = await service.activity_view(session, activity, _base_url(request))
+        view = await views.activity_view(session, activity, _base_url(request))
     return model_response(view)
 
 
@@ -104,7 +102,7 @@ async def change_status(request: Request, activity_id: uuid.UUID, action: str) -
             activity = await service.publish(session, merchant_id, activity_id)
         else:
             activity = await service.change_status(session, merchant_id, activity_id, action)
-        view = await service.activity_view(session, activity, _base_url(request))
+        view = await views.activity_view(session, activity, _base_url(request))
     return model_response(view)
 
 
@@ -142,7 +140,7 @@ async def collection(request: Request, activity_id: uuid.UUID) -> HTTPResponse:
     who = text_param(request, "customer")
     async with request.app.ctx.db.transaction(write=False) as session:
         activity = await service.get_activity(session, current_merchant(request).id, activity_id)
-        items = await service.collection_view(session, activity, who)
+        items = await views.collection_view(session, activity, who)
     return model_response(CollectionList(items=items))
 
 

@@ -9,8 +9,7 @@ from sanic.response import HTTPResponse
 
 from core.clock import utcnow
 from core.codes import service
-from core.codes.attempts import check_attempts, record_failure
-from core.codes.errors import CodeNotFound, CodeNotRedeemable, CodeUsed
+from core.codes.flows import try_code
 from core.codes.schemas import (
     AssignRequest,
     AssignResult,
@@ -93,22 +92,22 @@ async def import_codes(request: Request, batch_id: uuid.UUID) -> HTTPResponse:
 async def redeem(request: Request) -> HTTPResponse:
     data = parse_body(request, RedeemCodeRequest)
     merchant = current_merchant(request)
-    db = request.app.ctx.db
     limit = request.app.ctx.settings.code_attempts_per_minute
-    try:
-        async with db.transaction() as session:
-            customer = await get_customer(session, merchant.id, data.customer)
-            customer_id = customer.id
-            await check_attempts(
-                session, merchant.id, customer_id, data.client_ip, limit=limit, now=utcnow()
-            )
-            result = await service.redeem_code(session, merchant.id, customer, data.code)
-    except (CodeNotFound, CodeUsed, CodeNotRedeemable):
-        # Counted in a transaction of its own: the failed attempt's own was rolled back.
-        async with db.transaction() as session:
-            await record_failure(session, merchant.id, customer_id, data.client_ip, now=utcnow())
-        raise
-    return model_response(result)
+    async with request.app.ctx.db.transaction() as session:
+        customer = await get_customer(session, merchant.id, data.customer)
+        tried = await try_code(
+            session,
+            merchant.id,
+            customer,
+            data.code,
+            client_ip=data.client_ip,
+            limit=limit,
+            now=utcnow(),
+        )
+    # Refused only now: the wrong guess is committed, counted against the attempts.
+    if tried.wrong is not None:
+        raise tried.wrong
+    return model_response(tried.redeemed)
 
 
 @bp.post("/code-batches/<batch_id:uuid>/assign")

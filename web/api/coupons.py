@@ -8,7 +8,7 @@ from sanic_ext import openapi
 from sanic_ext.extensions.openapi.definitions import Component
 
 from core.clock import utcnow
-from core.coupons import service
+from core.coupons import service, templates
 from core.coupons.schemas import (
     ClaimRequest,
     CouponOut,
@@ -40,8 +40,8 @@ bp = api_blueprint("coupons")
 async def create_template(request: Request) -> HTTPResponse:
     data = parse_body(request, CouponTemplateCreate)
     async with request.app.ctx.db.transaction() as session:
-        template = await service.create_template(session, current_merchant(request), data)
-        view = await service.template_view(session, template)
+        template = await templates.create_template(session, current_merchant(request), data)
+        view = await templates.template_view(session, template)
     return model_response(view, status=201)
 
 
@@ -52,11 +52,11 @@ async def create_template(request: Request) -> HTTPResponse:
 async def list_templates(request: Request) -> HTTPResponse:
     limit, cursor = page_params(request)
     async with request.app.ctx.db.transaction(write=False) as session:
-        page = await service.list_templates(
+        page = await templates.list_templates(
             session, current_merchant(request).id, limit=limit, cursor=cursor
         )
         now = utcnow()
-        items = [await service.template_view(session, t, now) for t in page.items]
+        items = [await templates.template_view(session, t, now) for t in page.items]
     return model_response(CouponTemplateList(items=items, next_cursor=page.next_cursor))
 
 
@@ -64,8 +64,8 @@ async def list_templates(request: Request) -> HTTPResponse:
 @document(summary="A coupon template", ok=(200, CouponTemplateOut), errors=(404,))
 async def get_template(request: Request, template_id: uuid.UUID) -> HTTPResponse:
     async with request.app.ctx.db.transaction(write=False) as session:
-        template = await service.get_template(session, current_merchant(request).id, template_id)
-        view = await service.template_view(session, template)
+        template = await templates.get_template(session, current_merchant(request).id, template_id)
+        view = await templates.template_view(session, template)
     return model_response(view)
 
 
@@ -79,10 +79,10 @@ async def get_template(request: Request, template_id: uuid.UUID) -> HTTPResponse
 async def update_template(request: Request, template_id: uuid.UUID) -> HTTPResponse:
     patch = parse_body(request, CouponTemplatePatch)
     async with request.app.ctx.db.transaction() as session:
-        template = await service.update_template(
+        template = await templates.update_template(
             session, current_merchant(request), template_id, patch
         )
-        view = await service.template_view(session, template)
+        view = await templates.template_view(session, template)
     return model_response(view)
 
 
@@ -94,10 +94,10 @@ async def update_template(request: Request, template_id: uuid.UUID) -> HTTPRespo
 )
 async def change_status(request: Request, template_id: uuid.UUID, action: str) -> HTTPResponse:
     async with request.app.ctx.db.transaction() as session:
-        template = await service.change_status(
+        template = await templates.change_status(
             session, current_merchant(request).id, template_id, action
         )
-        view = await service.template_view(session, template)
+        view = await templates.template_view(session, template)
     return model_response(view)
 
 

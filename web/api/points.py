@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.customers.service import get_customer
 from core.merchants.models import Merchant
-from core.points import catalogue, rules, service
+from core.points import balances, catalogue, flows, policy, rules, service
 from core.points.schemas import (
     AdjustRequest,
     CatalogueItemCreate,
@@ -46,7 +46,7 @@ CUSTOMER_POINTS = f"/customers/{EXTERNAL_ID}/points"
 @document(summary="The points expiry policy", ok=(200, PointsSettingsOut))
 async def get_settings(request: Request) -> HTTPResponse:
     async with request.app.ctx.db.transaction(write=False) as session:
-        settings = await service.get_settings(session, current_merchant(request).id)
+        settings = await policy.get_settings(session, current_merchant(request).id)
     return model_response(settings)
 
 
@@ -59,7 +59,7 @@ async def get_settings(request: Request) -> HTTPResponse:
 async def put_settings(request: Request) -> HTTPResponse:
     data = parse_body(request, PointsSettingsIn)
     async with request.app.ctx.db.transaction() as session:
-        settings = await service.set_settings(session, current_merchant(request).id, data)
+        settings = await policy.set_settings(session, current_merchant(request).id, data)
     return model_response(settings)
 
 
@@ -113,7 +113,7 @@ async def report_order(request: Request) -> HTTPResponse:
 async def customer_points(request: Request, external_id: str) -> HTTPResponse:
     limit, cursor = page_params(request)
     async with request.app.ctx.db.transaction(write=False) as session:
-        view = await service.points_view(
+        view = await balances.points_view(
             session, current_merchant(request).id, external_id, limit=limit, cursor=cursor
         )
     return model_response(view)
@@ -131,7 +131,7 @@ def _movement(change):
             points=data.points,
             reason=data.reason,
         )
-        return await service.movement_view(session, entry)
+        return await balances.movement_view(session, entry)
 
     return work
 
@@ -212,6 +212,6 @@ async def get_item(request: Request, item_id: uuid.UUID) -> HTTPResponse:
 )
 async def exchange(request: Request, external_id: str) -> HTTPResponse:
     async def work(session: AsyncSession, merchant: Merchant, data: ExchangeRequest) -> BaseModel:
-        return await catalogue.exchange(session, merchant.id, external_id, data.item)
+        return await flows.exchange(session, merchant.id, external_id, data.item)
 
     return await once_per_key(request, "points.exchange", ExchangeRequest, work)

@@ -12,12 +12,10 @@ from pydantic import BaseModel, ValidationError
 from sanic import Blueprint, Request
 from sanic.response import HTTPResponse
 from sanic.response import json as json_response
-from sqlalchemy import select
 
 from bots.inbox import receive
 from bots.telegram.inbound import to_incoming
-from core.channels.models import ChannelAccount
-from core.channels.service import credentials_of
+from core.channels.service import credentials_of, find_bot
 from core.crypto import matches_fingerprint
 from core.errors import BadRequest, NotFound, Unauthorized
 from web.openapi_docs import document
@@ -47,13 +45,7 @@ async def telegram_update(request: Request, bot_id: str) -> HTTPResponse:
     channels = request.app.ctx.channels
     db = request.app.ctx.db
     async with db.transaction(write=False) as session:
-        account = (
-            await session.execute(
-                select(ChannelAccount).where(
-                    ChannelAccount.channel == "telegram", ChannelAccount.external_id == bot_id
-                )
-            )
-        ).scalar_one_or_none()
+        account = await find_bot(session, bot_id)
     if account is None:
         raise NotFound("No bot with this id is connected.")
     if not matches_fingerprint(

@@ -17,13 +17,8 @@ from bots.inbox import receive
 from bots.whatsapp.inbound import StatusUpdate, parse_webhook, signature_valid
 from core.channels.errors import ChannelAccountNotFound
 from core.channels.models import ChannelAccount
-from core.channels.service import (
-    CHANGED_BY_STATUS,
-    credentials_of,
-    find_account,
-    record_delivery_status,
-    statuses_of_tagged,
-)
+from core.channels.outgoing import CHANGED_BY_STATUS, record_delivery_status, statuses_of_tagged
+from core.channels.service import credentials_of, find_account
 from core.crypto import matches_fingerprint
 from core.errors import BadRequest, Forbidden, Unauthorized
 from web.openapi_docs import document

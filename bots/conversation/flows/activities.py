@@ -2,56 +2,43 @@
 
 import uuid
 
-from sqlalchemy import select
-
+from bots.conversation.actions import Action, option_id
 from bots.conversation.context import Conversation
 from bots.conversation.flows.gate import gate_replies
-from bots.conversation.ids import short_id, start_payload
+from bots.conversation.ids import start_payload
 from bots.conversation.links import deep_link, share_link
 from bots.conversation.messages import Link, Option, Reply
 from bots.conversation.texts import coupon_terms, reward_text
-from core.activities.models import Activity, EnvelopeGroup
-from core.activities.play import play
+from core.activities.flows import play
+from core.activities.groups import group_activity
+from core.activities.models import DRAW_KINDS, Activity
+from core.activities.prizes import prizes_of
 from core.activities.schemas import PlayRequest, PlayResult, Rules
-from core.activities.service import (
-    DRAW_KINDS,
-    activity_by_slug,
-    collection_view,
-    effective_status,
-    envelope_view,
-    get_activity,
-    prizes_of,
-)
+from core.activities.service import activity_by_slug, effective_status, get_activity
+from core.activities.service import live_activities as live_activities_of
+from core.activities.views import collection_view, envelope_view
 from core.clock import utcnow
-from core.coupons.service import get_template
-from core.customers.models import Customer
+from core.coupons.templates import get_template
+from core.customers.service import customer_by_id
 from core.errors import NotFound
 
 MAX_LISTED = 9
 
 
 async def live_activities(conv: Conversation) -> list[Reply]:
-    now = utcnow()
-    rows = await conv.session.execute(
-        select(Activity)
-        .where(
-            Activity.merchant_id == conv.merchant.id,
-            Activity.status.in_(("live", "scheduled")),
-            Activity.starts_at <= now,
-            Activity.ends_at > now,
-        )
-        .order_by(Activity.ends_at)
-        .limit(MAX_LISTED)
+    activities = await live_activities_of(
+        conv.session, conv.merchant.id, now=utcnow(), limit=MAX_LISTED
     )
-    activities = list(rows.scalars())
     if not activities:
         return [Reply(text=conv.t("activities.none"), options=(menu_option(conv),))]
-    options = tuple(Option(id=f"a:{short_id(a.id)}", title=a.name) for a in activities)
+    options = tuple(
+        Option(id=option_id(Action.SHOW_ACTIVITY, a.id), title=a.name) for a in activities
+    )
     return [Reply(text=conv.t("activities.pick"), options=(*options, menu_option(conv)))]
 
 
 def menu_option(conv: Conversation) -> Option:
-    return Option(id="m", title=conv.t("button.menu"))
+    return Option(id=option_id(Action.MENU), title=conv.t("button.menu"))
 
 
 async def arrive(conv: Conversation, slug: str, tags: dict[str, uuid.UUID]) -> list[Reply] | None:
@@ -77,18 +64,26 @@ async def activity_card(
         return [Reply(text=t("refusal.not_live"), options=(activities_option(conv),))]
     text = f"{activity.name}\n{activity.description}".strip()
     text += "\n" + t("activity.ends", when=t.time(activity.ends_at))
-    ref = f":{short_id(referrer)}" if referrer else ""
-    target = short_id(activity.id)
     options: list[Option] = []
     if activity.kind in DRAW_KINDS:
         names = [p.name for p in await prizes_of(conv.session, activity.id) if not p.consolation]
         if names:
             text += "\n" + t("activity.prizes", prizes=", ".join(names))
-        options.append(Option(id=f"p:{target}{ref}", title=t("button.spin")))
+        options.append(
+            Option(id=option_id(Action.PLAY, activity.id, referrer), title=t("button.spin"))
+        )
     elif activity.kind == "red_envelope":
         if group is not None:
-            options.append(Option(id=f"j:{short_id(group)}{ref}", title=t("button.join_group")))
-        options.append(Option(id=f"p:{target}{ref}", title=t("button.open_envelope")))
+            options.append(
+                Option(
+                    id=option_id(Action.JOIN_GROUP, group, referrer), title=t("button.join_group")
+                )
+            )
+        options.append(
+            Option(
+                id=option_id(Action.PLAY, activity.id, referrer), title=t("button.open_envelope")
+            )
+        )
     else:
         options += await _collection_options(conv, activity)
     return [
@@ -101,11 +96,11 @@ async def activity_card(
 
 
 def activities_option(conv: Conversation) -> Option:
-    return Option(id="acts", title=conv.t("button.activities"))
+    return Option(id=option_id(Action.ACTIVITIES), title=conv.t("button.activities"))
 
 
 def share_option(conv: Conversation, activity: Activity) -> Option:
-    return Option(id=f"s:{short_id(activity.id)}", title=conv.t("button.share"))
+    return Option(id=option_id(Action.SHARE, activity.id), title=conv.t("button.share"))
 
 
 async def _collection_options(conv: Conversation, activity: Activity) -> list[Option]:
@@ -122,7 +117,7 @@ async def _collection_options(conv: Conversation, activity: Activity) -> list[Op
             title = t("collect.gone", name=template.name)
         else:
             title = template.name
-        options.append(Option(id=f"c:{short_id(activity.id)}:{short_id(template.id)}", title=title))
+        options.append(Option(id=option_id(Action.COLLECT, activity.id, template.id), title=title))
     return options
 
 
@@ -170,20 +165,15 @@ async def try_activity(
 async def join_group(
     conv: Conversation, group_id: uuid.UUID, referrer: uuid.UUID | None
 ) -> list[Reply]:
-    group = await conv.session.get(EnvelopeGroup, group_id)
-    if group is None:
-        raise NotFound(field="group")
-    # try_activity looks the activity up among this merchant's own: a forged id gets nowhere.
-    return await try_activity(conv, group.activity_id, referrer=referrer, group=group.id)
+    activity = await group_activity(conv.session, conv.merchant.id, group_id)
+    return await try_activity(conv, activity.id, referrer=referrer, group=group_id)
 
 
 async def _external_id_of(conv: Conversation, customer_id: uuid.UUID | None) -> str | None:
     if customer_id is None:
         return None
-    referrer = await conv.session.get(Customer, customer_id)
-    if referrer is None or referrer.merchant_id != conv.merchant.id:
-        return None
-    return referrer.external_id
+    referrer = await customer_by_id(conv.session, conv.merchant.id, customer_id)
+    return referrer.external_id if referrer is not None else None
 
 
 async def _result_replies(
@@ -208,9 +198,13 @@ async def _result_replies(
         text += "\n" + t("envelope.left", left=envelope.left, shares=envelope.shares)
     options = []
     if activity.kind in DRAW_KINDS and result.tries_left != 0:
-        ref = f":{short_id(referrer)}" if referrer else ""
-        options.append(Option(id=f"p:{short_id(activity.id)}{ref}", title=t("button.play_again")))
-    options += [share_option(conv, activity), Option(id="cp", title=t("button.my_coupons"))]
+        options.append(
+            Option(id=option_id(Action.PLAY, activity.id, referrer), title=t("button.play_again"))
+        )
+    options += [
+        share_option(conv, activity),
+        Option(id=option_id(Action.MY_COUPONS), title=t("button.my_coupons")),
+    ]
     if result.tries_left is not None:
         text += "\n" + t("play.tries_left", tries=result.tries_left)
     replies = []

@@ -1,15 +1,14 @@
 """Channel gating: an activity may ask its players to be members of the merchant's Telegram
 channel. Telegram customers are checked; others are asked to continue in Telegram."""
 
-from sqlalchemy import select
-
+from bots.conversation.actions import Action, option_id
 from bots.conversation.context import Conversation, MembershipUnknown
-from bots.conversation.ids import short_id, start_payload
+from bots.conversation.ids import start_payload
 from bots.conversation.links import deep_link
 from bots.conversation.messages import Link, Option, Reply
 from core.activities.models import Activity
 from core.activities.schemas import Rules
-from core.channels.models import ChannelAccount
+from core.channels.service import merchant_bot
 
 
 async def gate_replies(conv: Conversation, activity: Activity, rules: Rules) -> list[Reply] | None:
@@ -18,9 +17,9 @@ async def gate_replies(conv: Conversation, activity: Activity, rules: Rules) -> 
     if channel is None:
         return None
     t = conv.t
-    menu = Option(id="m", title=t("button.menu"))
+    menu = Option(id=option_id(Action.MENU), title=t("button.menu"))
     if conv.member_of is None:
-        bot = await _telegram_bot(conv)
+        bot = await merchant_bot(conv.session, conv.merchant.id)
         if bot is None:
             return [Reply(text=t("gate.telegram_only_no_bot", channel=channel), options=(menu,))]
         link = deep_link(bot, conv.base_url, activity.slug, start_payload(activity.slug))
@@ -40,19 +39,9 @@ async def gate_replies(conv: Conversation, activity: Activity, rules: Rules) -> 
         Reply(
             text=t("gate.join_first", channel=channel),
             link=Link(title=t("button.join_channel"), url=f"https://t.me/{channel.lstrip('@')}"),
-            options=(Option(id=f"p:{short_id(activity.id)}", title=t("button.check_again")), menu),
+            options=(
+                Option(id=option_id(Action.PLAY, activity.id), title=t("button.check_again")),
+                menu,
+            ),
         )
     ]
-
-
-async def _telegram_bot(conv: Conversation) -> ChannelAccount | None:
-    return (
-        await conv.session.execute(
-            select(ChannelAccount)
-            .where(
-                ChannelAccount.merchant_id == conv.merchant.id,
-                ChannelAccount.channel == "telegram",
-            )
-            .limit(1)
-        )
-    ).scalar_one_or_none()

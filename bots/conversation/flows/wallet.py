@@ -3,19 +3,18 @@ and codes to redeem by typing them."""
 
 import uuid
 
+from bots.conversation.actions import Action, option_id
 from bots.conversation.context import Conversation
 from bots.conversation.flows.activities import coupon_qr, menu_option
-from bots.conversation.ids import short_id
 from bots.conversation.messages import Option, Reply
 from bots.conversation.texts import coupon_line, coupon_terms, refusal_text, reward_text
 from core.clock import utcnow
-from core.codes.attempts import check_attempts, record_failure
-from core.codes.errors import CodeNotFound, CodeNotRedeemable, CodeUsed
-from core.codes.service import redeem_code
-from core.coupons.models import Coupon
-from core.coupons.service import coupon_view, get_template, list_customer_coupons, templates_by_id
+from core.codes.flows import try_code
+from core.coupons.service import coupon_view, customer_coupon, list_customer_coupons
+from core.coupons.templates import get_template, templates_by_id
 from core.points import catalogue
-from core.points.service import points_view
+from core.points.balances import points_view
+from core.points.flows import exchange
 from core.rewards.schemas import GrantedReward
 
 SHOWN = 10
@@ -40,7 +39,10 @@ async def my_coupons(conv: Conversation) -> list[Reply]:
     if page.next_cursor:
         text += "\n\n" + t("coupons.more")
     options = tuple(
-        Option(id=f"q:{short_id(coupon.id)}", title=t("button.show_qr", name=coupon.template_name))
+        Option(
+            id=option_id(Action.SHOW_QR, coupon.id),
+            title=t("button.show_qr", name=coupon.template_name),
+        )
         for coupon in ordered[:3]
     )
     return [Reply(text=text, options=(*options, menu_option(conv)))]
@@ -48,8 +50,8 @@ async def my_coupons(conv: Conversation) -> list[Reply]:
 
 async def coupon_code(conv: Conversation, coupon_id: uuid.UUID) -> list[Reply]:
     """One of the customer's own coupons as a QR code; anyone else's id finds nothing."""
-    coupon = await conv.session.get(Coupon, coupon_id)
-    if coupon is None or coupon.customer_id != conv.customer.id:
+    coupon = await customer_coupon(conv.session, conv.customer.id, coupon_id)
+    if coupon is None:
         return await my_coupons(conv)
     template = await get_template(conv.session, conv.merchant.id, coupon.template_id)
     shown = coupon_view(coupon, template, conv.external_id, utcnow())
@@ -67,7 +69,8 @@ async def my_points(conv: Conversation) -> list[Reply]:
     items = (await catalogue.list_items(conv.session, conv.merchant.id, limit=8, cursor=None)).items
     options = tuple(
         Option(
-            id=f"x:{short_id(item.id)}", title=t("points.exchange", name=item.name, cost=item.cost)
+            id=option_id(Action.EXCHANGE, item.id),
+            title=t("points.exchange", name=item.name, cost=item.cost),
         )
         for item in items
     )
@@ -78,10 +81,16 @@ async def my_points(conv: Conversation) -> list[Reply]:
 
 async def exchange_item(conv: Conversation, item_id: uuid.UUID) -> list[Reply]:
     t = conv.t
-    result = await catalogue.exchange(conv.session, conv.merchant.id, conv.external_id, item_id)
+    result = await exchange(conv.session, conv.merchant.id, conv.external_id, item_id)
     text = await _granted(conv, result.reward) + "\n" + t("points.balance", points=result.balance)
     return [
-        Reply(text=text, options=(Option(id="pt", title=t("button.my_points")), menu_option(conv)))
+        Reply(
+            text=text,
+            options=(
+                Option(id=option_id(Action.MY_POINTS), title=t("button.my_points")),
+                menu_option(conv),
+            ),
+        )
     ]
 
 
@@ -92,19 +101,24 @@ async def ask_for_code(conv: Conversation) -> list[Reply]:
 
 async def redeem_typed_code(conv: Conversation, typed: str) -> list[Reply]:
     """Wrong codes count against the customer's attempts, as through the API."""
-    merchant_id, customer_id = conv.merchant.id, conv.customer.id
-    limit = conv.settings.code_attempts_per_minute
-    await check_attempts(conv.session, merchant_id, customer_id, None, limit=limit, now=utcnow())
-    try:
-        async with conv.session.begin_nested():
-            result = await redeem_code(conv.session, merchant_id, conv.customer, typed)
-    except (CodeNotFound, CodeUsed, CodeNotRedeemable) as wrong:
-        await record_failure(conv.session, merchant_id, customer_id, None, now=utcnow())
-        retry = Option(id="code", title=conv.t("button.try_another_code"))
-        return [Reply(text=refusal_text(conv.t, wrong), options=(retry, menu_option(conv)))]
+    tried = await try_code(
+        conv.session,
+        conv.merchant.id,
+        conv.customer,
+        typed,
+        client_ip=None,
+        limit=conv.settings.code_attempts_per_minute,
+        now=utcnow(),
+    )
+    if tried.wrong is not None:
+        retry = Option(id=option_id(Action.REDEEM_CODE), title=conv.t("button.try_another_code"))
+        return [Reply(text=refusal_text(conv.t, tried.wrong), options=(retry, menu_option(conv)))]
     conv.identity.awaiting = None
-    text = conv.t("code.redeemed") + "\n" + await _granted(conv, result.reward)
-    options = (Option(id="cp", title=conv.t("button.my_coupons")), menu_option(conv))
+    text = conv.t("code.redeemed") + "\n" + await _granted(conv, tried.redeemed.reward)
+    options = (
+        Option(id=option_id(Action.MY_COUPONS), title=conv.t("button.my_coupons")),
+        menu_option(conv),
+    )
     return [Reply(text=text, options=options)]
 
 
@@ -116,4 +130,4 @@ async def _granted(conv: Conversation, reward: GrantedReward) -> str:
 
 
 def _activities(conv: Conversation) -> Option:
-    return Option(id="acts", title=conv.t("button.activities"))
+    return Option(id=option_id(Action.ACTIVITIES), title=conv.t("button.activities"))

@@ -1,4 +1,5 @@
-"""Coupon codes people can read aloud and type: no look-alike characters, enough entropy.
+"""The code alphabet: codes people can read aloud and type, for coupons and generated
+redemption codes alike. No look-alike characters, enough entropy.
 
 The alphabet leaves out 0/O, 1/I/L and U/V (29 characters, ~4.86 bits each); 10 characters from
 `secrets` give ~48.6 bits. Codes are stored without dashes and shown in groups of five, and are

@@ -1,41 +1,33 @@
 """One try at an activity, whatever its kind: checks, tries, points cost, then the kind's own
-step — a fair draw, opening an envelope, or collecting a coupon — all in one transaction."""
+step (a fair draw, opening an envelope, or collecting a coupon) with the reward it grants, all
+in one transaction."""
 
 import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.activities import fairness
-from core.activities.errors import NotEligible, NotLive, NoTriesLeft
+from core.activities.errors import NotEligible, NotLive
 from core.activities.groups import open_together, pay_share, take_share
-from core.activities.models import Activity, Play, Prize, PrizeTable, Referral
+from core.activities.models import DRAW_KINDS, Activity, Play, Prize
+from core.activities.prizes import current_table, draw_table, prizes_of, rebuild_table, take_prize
+from core.activities.referrals import credit_referral
 from core.activities.schemas import GroupOut, PlayRequest, PlayResult, PrizeWon, Proof, Rules
-from core.activities.service import (
-    DRAW_KINDS,
-    draw_table,
-    effective_status,
-    get_activity,
-    prizes_of,
-)
+from core.activities.service import effective_status, get_activity
+from core.activities.tries import Try, take_try
 from core.clock import utcnow
 from core.coupons.service import claim_coupon, coupon_view
 from core.customers.models import Customer
-from core.customers.service import find_customer, get_customer
-from core.db import upsert_insert
+from core.customers.service import get_customer
 from core.errors import ConfettiError, ValidationFailed
 from core.events.service import record_event
 from core.merchants.models import Merchant
 from core.points.service import spend_points
+from core.rewards.flows import grant_reward
 from core.rewards.schemas import GrantedReward, parse_reward
-from core.rewards.service import grant_reward
-from core.stock import service as stock
-
-UNLIMITED = 2**31 - 1
 
 
 @dataclass
@@ -49,12 +41,6 @@ class Outcome:
     cell: int | None = None
     share: int | None = None
     group: GroupOut | None = None
-
-
-@dataclass(frozen=True)
-class Try:
-    nonce: int
-    tries_left: int | None
 
 
 async def play(
@@ -73,8 +59,8 @@ async def play(
     rules = Rules.model_validate(activity.rules)
     if rules.new_customers_only and customer.created_at < activity.published_at:
         raise NotEligible("Only customers new since this activity began may take part.")
-    referrer_id = await _credit_referral(session, activity, customer, request.referrer)
-    attempt = await _take_try(session, activity, customer, rules, merchant.timezone, now)
+    referrer_id = await credit_referral(session, activity, customer, request.referrer)
+    attempt = await take_try(session, activity, customer, rules, merchant.timezone, now)
     if rules.points_cost:
         await spend_points(
             session,
@@ -97,123 +83,6 @@ async def play(
     )
 
 
-async def _credit_referral(
-    session: AsyncSession, activity: Activity, friend: Customer, referrer_external_id: str | None
-) -> uuid.UUID | None:
-    """Record who brought a friend here: once per friend, never oneself, only on a first visit."""
-    if referrer_external_id is None:
-        return None
-    referrer = await find_customer(session, activity.merchant_id, referrer_external_id)
-    if referrer is None or referrer.id == friend.id:
-        return None
-    played_before = (
-        await session.execute(
-            select(func.count()).where(
-                Play.activity_id == activity.id, Play.customer_id == friend.id
-            )
-        )
-    ).scalar_one()
-    if played_before:
-        return None
-    insert = upsert_insert(session)
-    added = await session.execute(
-        insert(Referral)
-        .values(
-            activity_id=activity.id,
-            friend_id=friend.id,
-            referrer_id=referrer.id,
-            created_at=utcnow(),
-        )
-        .on_conflict_do_nothing()
-    )
-    if added.rowcount != 1:
-        return None
-    await record_event(
-        session,
-        merchant_id=activity.merchant_id,
-        type="referral.joined",
-        payload={
-            "activity_id": str(activity.id),
-            "referrer_id": str(referrer.id),
-            "friend_id": str(friend.id),
-        },
-    )
-    return referrer.id
-
-
-async def _total_limit(
-    session: AsyncSession, activity: Activity, customer_id: uuid.UUID, rules: Rules
-) -> int | None:
-    """Tries allowed in all: the rule (an envelope is one per customer), plus referral unlocks."""
-    base = 1 if activity.kind == "red_envelope" else rules.tries_per_customer_total
-    if base is None or rules.referral is None:
-        return base
-    friends = (
-        await session.execute(
-            select(func.count()).where(
-                Referral.activity_id == activity.id, Referral.referrer_id == customer_id
-            )
-        )
-    ).scalar_one()
-    return base + friends // rules.referral.friends_per_unlock * rules.referral.extra_tries
-
-
-async def _take_try(
-    session: AsyncSession,
-    activity: Activity,
-    customer: Customer,
-    rules: Rules,
-    timezone: str,
-    now: datetime,
-) -> Try:
-    owner = activity.tries_owner
-    total = await _total_limit(session, activity, customer.id, rules)
-    common = {"merchant_id": activity.merchant_id}
-    if not await stock.take_quota(session, owner, customer.id, limit=total or UNLIMITED, **common):
-        raise NoTriesLeft()
-    left = [total - await stock.quota_used(session, owner, customer.id)] if total else []
-    daily = rules.tries_per_customer_per_day
-    if daily is not None:
-        day = now.astimezone(ZoneInfo(timezone)).date().isoformat()
-        if not await stock.take_quota(
-            session, owner, customer.id, limit=daily, period=day, **common
-        ):
-            raise NoTriesLeft("No tries left today; come back tomorrow.")
-        left.append(daily - await stock.quota_used(session, owner, customer.id, period=day))
-    # The customer's tries are serialized by the quota row just taken, so counting their plays
-    # gives each try the next nonce (tries handed back later never reuse one).
-    nonce = (
-        await session.execute(
-            select(func.count()).where(
-                Play.activity_id == activity.id, Play.customer_id == customer.id
-            )
-        )
-    ).scalar_one()
-    return Try(nonce=nonce, tries_left=min(left) if left else None)
-
-
-async def fresh_round(
-    session: AsyncSession, activity: Activity, customer_id: uuid.UUID, rules: Rules, day: str
-) -> bool:
-    """Whether the customer has all of `day`'s tries still to take and tries left overall."""
-    owner = activity.tries_owner
-    if await stock.quota_used(session, owner, customer_id, period=day):
-        return False
-    total = await _total_limit(session, activity, customer_id, rules)
-    return total is None or await stock.quota_used(session, owner, customer_id) < total
-
-
-async def current_table(session: AsyncSession, activity_id: uuid.UUID) -> PrizeTable:
-    return (
-        await session.execute(
-            select(PrizeTable)
-            .where(PrizeTable.activity_id == activity_id)
-            .order_by(PrizeTable.version.desc())
-            .limit(1)
-        )
-    ).scalar_one()
-
-
 async def _draw(
     session: AsyncSession, activity: Activity, customer: Customer, client_seed: str, nonce: int
 ) -> Outcome:
@@ -223,7 +92,7 @@ async def _draw(
     drawn = prizes[fairness.pick(draw_table(table.entries), digest)]
     consolation = next(prize for prize in prizes.values() if prize.consolation)
     granted, reward = drawn, None
-    if await _take_prize(session, activity, drawn):
+    if await take_prize(session, activity, drawn):
         reward = await _try_grant(session, activity, customer, drawn)
     if reward is None:
         # The prize ran out (its stock, the budget, or what it grants: a sold-out coupon, an
@@ -261,47 +130,6 @@ async def _try_grant(
             return await _grant(session, activity, customer, prize)
     except ConfettiError:
         return None
-
-
-async def _take_prize(session: AsyncSession, activity: Activity, prize: Prize) -> bool:
-    if prize.consolation:
-        return True
-    budgeted = bool(prize.cost) and activity.budget is not None
-    if budgeted and not await stock.take_stock(session, activity.budget_owner, prize.cost):
-        return False
-    if prize.stock is not None and not await stock.take_stock(session, prize.stock_owner):
-        if budgeted:  # the budget was taken for a prize that is gone: give it back
-            await stock.return_stock(session, activity.budget_owner, prize.cost)
-        return False
-    return True
-
-
-async def rebuild_table(session: AsyncSession, activity: Activity) -> None:
-    """A new table version of the prizes that can still be won, if it differs from the last."""
-    budget_left = None
-    if activity.budget is not None:
-        budget_left = await stock.remaining_stock(session, activity.budget_owner)
-    winnable = []
-    for prize in await prizes_of(session, activity.id):
-        if prize.stock is not None and not await stock.remaining_stock(session, prize.stock_owner):
-            continue
-        if not prize.consolation and budget_left is not None and prize.cost > budget_left:
-            continue
-        winnable.append([str(prize.id), prize.weight])
-    latest = await current_table(session, activity.id)
-    if winnable == latest.entries:
-        return
-    insert = upsert_insert(session)
-    await session.execute(
-        insert(PrizeTable)
-        .values(
-            activity_id=activity.id,
-            version=latest.version + 1,
-            entries=winnable,
-            fingerprint=fairness.table_fingerprint(draw_table(winnable)),
-        )
-        .on_conflict_do_nothing()
-    )
 
 
 async def _open_envelope(

@@ -5,7 +5,11 @@ import uuid
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import utcnow
+from core.codes.service import assign_code
+from core.coupons.service import coupon_view, grant_coupon
+from core.coupons.templates import get_template
 from core.customers.models import Customer
+from core.points.service import earn_points
 from core.rewards.schemas import (
     CodeReward,
     CouponReward,
@@ -25,12 +29,6 @@ async def grant_reward(
     source: str,
 ) -> GrantedReward:
     """Grant `reward` in the caller's transaction; refusals (out of stock, ...) raise."""
-    # Imported here: these domains grant rewards themselves, so importing them at module level
-    # would be circular.
-    from core.codes.service import assign_code
-    from core.coupons.service import coupon_view, get_template, grant_coupon
-    from core.points.service import earn_points
-
     match reward:
         case CouponReward(template_id=template_id):
             template = await get_template(session, merchant_id, template_id)

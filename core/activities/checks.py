@@ -1,0 +1,119 @@
+"""Everything that stops an activity from being published, each problem named by its field."""
+
+import uuid
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.activities.fairness import MARQUEE_CELLS
+from core.activities.models import DRAW_KINDS, Activity, Prize
+from core.activities.schemas import MarqueeLayout
+from core.clock import utcnow
+from core.codes.models import CodeBatch
+from core.coupons.models import CouponTemplate
+from core.rewards.schemas import parse_reward
+
+
+async def problems_of(
+    session: AsyncSession, activity: Activity, prizes: list[Prize]
+) -> list[tuple[str, str]]:
+    """Everything that stops an activity from being published."""
+    problems: list[tuple[str, str]] = []
+    if activity.ends_at <= utcnow():
+        problems.append(("ends_at", "the activity would already be over"))
+    if activity.kind in DRAW_KINDS:
+        problems += await _draw_problems(session, activity, prizes)
+    elif activity.rules.get("remind_new_round_at"):
+        problems.append(("rules.remind_new_round_at", "only draws have a new round each day"))
+    if activity.kind == "marquee":
+        problems += _marquee_problems(activity, prizes)
+    if activity.kind == "red_envelope":
+        problems += _envelope_problems(activity)
+    if activity.kind == "collection":
+        problems += await _collection_problems(session, activity)
+    return problems
+
+
+async def _draw_problems(
+    session: AsyncSession, activity: Activity, prizes: list[Prize]
+) -> list[tuple[str, str]]:
+    problems = []
+    if not prizes:
+        problems.append(("prizes", "at least one prize is needed"))
+    names = [p.name for p in prizes]
+    for name in sorted({n for n in names if names.count(n) > 1}):
+        problems.append(("prizes", f"prize name {name!r} is used twice: names must be unique"))
+    consolations = [p for p in prizes if p.consolation]
+    if len(consolations) != 1:
+        problems.append(("prizes", "exactly one prize must be the consolation prize"))
+    for n, prize in enumerate(prizes):
+        if prize.weight <= 0:
+            problems.append((f"prizes.{n}.weight", "must be more than 0"))
+        if prize.consolation and (prize.stock is not None or prize.cost):
+            problems.append((f"prizes.{n}.stock", "the consolation prize is unlimited and free"))
+        problem = await _reward_problem(session, activity.merchant_id, prize.reward)
+        if problem:
+            problems.append((f"prizes.{n}.reward", problem))
+    return problems
+
+
+async def _reward_problem(
+    session: AsyncSession, merchant_id: uuid.UUID, stored: dict
+) -> str | None:
+    reward = parse_reward(stored)
+    if reward.type == "coupon":
+        template = await session.get(CouponTemplate, reward.template_id)
+        if template is None or template.merchant_id != merchant_id:
+            return "no such coupon template"
+        if template.status != "active" or template.auto_apply:
+            return "the coupon template is not active or is a promotion"
+    if reward.type == "code":
+        batch = await session.get(CodeBatch, reward.batch_id)
+        if batch is None or batch.merchant_id != merchant_id or batch.kind != "imported":
+            return "no such partner code batch"
+    return None
+
+
+def _marquee_problems(activity: Activity, prizes: list[Prize]) -> list[tuple[str, str]]:
+    layout = activity.settings.get("marquee")
+    if not layout:
+        return [("marquee", "a marquee needs its 8 cells laid out")]
+    cells = MarqueeLayout.model_validate(layout).cells
+    names = {prize.name for prize in prizes}
+    problems = []
+    if len(cells) != MARQUEE_CELLS:
+        problems.append(("marquee.cells", f"exactly {MARQUEE_CELLS} cells, found {len(cells)}"))
+    problems += [
+        (f"marquee.cells.{n}", f"no prize named {name!r}")
+        for n, name in enumerate(cells)
+        if name not in names
+    ]
+    problems += [
+        ("marquee.cells", f"prize {name!r} is on no cell") for name in sorted(names - set(cells))
+    ]
+    return problems
+
+
+def _envelope_problems(activity: Activity) -> list[tuple[str, str]]:
+    envelope = activity.settings.get("envelope")
+    if not envelope:
+        return [("envelope", "a red envelope needs its pot, shares and minimum share")]
+    problems = []
+    if envelope["pot"] < envelope["shares"] * envelope["min_share"]:
+        problems.append(("envelope.pot", "the pot must be at least shares x min_share"))
+    if envelope["pot_type"] == "money" and envelope["min_share"] < 1:
+        problems.append(("envelope.min_share", "a money share is a coupon: at least 1"))
+    return problems
+
+
+async def _collection_problems(session: AsyncSession, activity: Activity) -> list[tuple[str, str]]:
+    ids = activity.settings.get("templates") or []
+    if not ids:
+        return [("templates", "a collection page needs at least one coupon template")]
+    problems = []
+    for n, template_id in enumerate(ids):
+        template = await session.get(CouponTemplate, uuid.UUID(template_id))
+        if template is None or template.merchant_id != activity.merchant_id:
+            problems.append((f"templates.{n}", "no such coupon template"))
+        elif template.status != "active" or template.auto_apply:
+            problems.append((f"templates.{n}", "the template is not active or is a promotion"))
+    return problems

@@ -1,0 +1,120 @@
+"""An activity's prizes and its prize table: built, saved, drawn from, and rebuilt when a prize
+runs out (every version kept, so each try can be re-checked against the table it was drawn from)."""
+
+import uuid
+from functools import lru_cache
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.activities import fairness
+from core.activities.models import Activity, Play, Prize, PrizeTable
+from core.activities.schemas import PrizeIn
+from core.db import upsert_insert
+from core.stock import service as stock
+
+
+async def prizes_of(session: AsyncSession, activity_id: uuid.UUID) -> list[Prize]:
+    rows = await session.execute(
+        select(Prize).where(Prize.activity_id == activity_id).order_by(Prize.position)
+    )
+    return list(rows.scalars())
+
+
+async def won_prize(
+    session: AsyncSession, prize_id: uuid.UUID, play_id: uuid.UUID
+) -> tuple[Prize, Play] | None:
+    """A prize and the try that won it (to tell the winner), if both still exist."""
+    prize = await session.get(Prize, prize_id)
+    play = await session.get(Play, play_id)
+    return (prize, play) if prize is not None and play is not None else None
+
+
+def add_prizes(session: AsyncSession, activity: Activity, prizes: list[PrizeIn]) -> None:
+    session.add_all(
+        Prize(
+            activity_id=activity.id,
+            merchant_id=activity.merchant_id,
+            position=n,
+            reward=prize.reward.model_dump(mode="json"),
+            **prize.model_dump(exclude={"reward"}),
+        )
+        for n, prize in enumerate(prizes)
+    )
+
+
+async def save_table(
+    session: AsyncSession, activity: Activity, version: int, prizes: list[Prize]
+) -> PrizeTable:
+    entries = [[str(p.id), p.weight] for p in prizes]
+    table = PrizeTable(
+        activity_id=activity.id,
+        version=version,
+        entries=entries,
+        fingerprint=fairness.table_fingerprint(draw_table(entries)),
+    )
+    session.add(table)
+    await session.flush()
+    return table
+
+
+def draw_table(entries: list[list]) -> fairness.PrizeTable:
+    return _built_table(tuple((key, weight) for key, weight in entries))
+
+
+@lru_cache(maxsize=256)
+def _built_table(entries: tuple[tuple[str, int], ...]) -> fairness.PrizeTable:
+    """Build each table's alias structure once per process, so a draw stays O(1)."""
+    return fairness.PrizeTable(entries)
+
+
+async def current_table(session: AsyncSession, activity_id: uuid.UUID) -> PrizeTable:
+    return (
+        await session.execute(
+            select(PrizeTable)
+            .where(PrizeTable.activity_id == activity_id)
+            .order_by(PrizeTable.version.desc())
+            .limit(1)
+        )
+    ).scalar_one()
+
+
+async def take_prize(session: AsyncSession, activity: Activity, prize: Prize) -> bool:
+    if prize.consolation:
+        return True
+    budgeted = bool(prize.cost) and activity.budget is not None
+    if budgeted and not await stock.take_stock(session, activity.budget_owner, prize.cost):
+        return False
+    if prize.stock is not None and not await stock.take_stock(session, prize.stock_owner):
+        if budgeted:  # the budget was taken for a prize that is gone: give it back
+            await stock.return_stock(session, activity.budget_owner, prize.cost)
+        return False
+    return True
+
+
+async def rebuild_table(session: AsyncSession, activity: Activity) -> None:
+    """A new table version of the prizes that can still be won, if it differs from the last."""
+    budget_left = None
+    if activity.budget is not None:
+        budget_left = await stock.remaining_stock(session, activity.budget_owner)
+    winnable = []
+    for prize in await prizes_of(session, activity.id):
+        if prize.stock is not None and not await stock.remaining_stock(session, prize.stock_owner):
+            continue
+        if not prize.consolation and budget_left is not None and prize.cost > budget_left:
+            continue
+        winnable.append([str(prize.id), prize.weight])
+    latest = await current_table(session, activity.id)
+    if winnable == latest.entries:
+        return
+    insert = upsert_insert(session)
+    await session.execute(
+        insert(PrizeTable)
+        .values(
+            activity_id=activity.id,
+            version=latest.version + 1,
+            entries=winnable,
+            fingerprint=fairness.table_fingerprint(draw_table(winnable)),
+        )
+        .on_conflict_do_nothing()
+    )
