@@ -111,10 +111,15 @@ async def get_owned(
     lock: bool = False,
 ) -> Any:
     """A merchant's row by id, or `not_found` raised: another merchant's row is as absent as a
-    row that does not exist (no query crosses merchants)."""
+    row that does not exist (no query crosses merchants).
+
+    `lock` takes PostgreSQL's FOR NO KEY UPDATE, not FOR UPDATE: ids never change, and rows
+    inserted meanwhile that refer to this one (a claim's coupon, a try's play) take FOR KEY
+    SHARE on it, which FOR UPDATE would block. A claim holding its stock row would then wait
+    for an edit that waits for that stock row: a deadlock."""
     query = select(model).where(model.id == row_id, model.merchant_id == merchant_id)
     if lock:
-        query = query.with_for_update()
+        query = query.with_for_update(key_share=True)
     row = (await session.execute(query)).scalar_one_or_none()
     if row is None:
         raise not_found

@@ -7,6 +7,8 @@ from pydantic import BaseModel
 from sanic_ext import openapi
 from sanic_ext.extensions.openapi.definitions import Component
 
+from web.retry import retried_on_conflict
+
 Handler = TypeVar("Handler", bound=Callable)
 
 
@@ -30,6 +32,7 @@ _ERROR_MEANINGS = {
     415: "Body is not JSON",
     429: "Too many attempts: wait as Retry-After says",
     422: "Body failed validation",
+    503: "A service Confetti depends on is unavailable, or busy: retry after Retry-After",
 }
 
 
@@ -42,13 +45,16 @@ def document(
     authenticated: bool = True,
     also_ok: tuple[int, ...] = (),
 ) -> Callable[[Handler], Handler]:
-    """Describe a route: its body, its success response, and every error status it can give."""
-    statuses = set(errors) | ({401} if authenticated else set())
+    """Describe a route: its body, its success response, and every error status it can give.
+
+    Every documented route is also run again when the database aborts its transaction to break
+    a deadlock (web/retry.py), and so may answer 503 `database_busy` if that keeps happening."""
+    statuses = set(errors) | {503} | ({401} if authenticated else set())
     if body is not None:
         statuses |= {400, 413, 415, 422}
 
     def decorate(handler: Handler) -> Handler:
-        handler = openapi.summary(summary)(handler)
+        handler = openapi.summary(summary)(retried_on_conflict(handler))
         status, model = ok
         # A media type instead of a model: a document such as a CSV export.
         success = (

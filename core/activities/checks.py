@@ -1,4 +1,5 @@
-"""Everything that stops an activity from being published, each problem named by its field."""
+"""Everything that stops an activity from being published, each problem named by its field,
+and what publishing allows but the merchant should know."""
 
 import uuid
 
@@ -31,6 +32,29 @@ async def problems_of(
     if activity.kind == "collection":
         problems += await _collection_problems(session, activity)
     return problems
+
+
+async def publish_warnings(
+    session: AsyncSession, activity: Activity, prizes: list[Prize]
+) -> list[str]:
+    """A prize whose reward is limited per customer: a player who already has as many (claimed
+    on a collection page, from a code, from this draw) gets the consolation prize instead."""
+    warnings = []
+    for n, prize in enumerate(prizes):
+        reward = parse_reward(prize.reward)
+        source = None
+        if reward.type == "coupon":
+            source = await session.get(CouponTemplate, reward.template_id)
+        elif reward.type == "code":
+            source = await session.get(CodeBatch, reward.batch_id)
+        limit = getattr(source, "per_customer_limit", None)
+        if not prize.consolation and limit is not None:
+            warnings.append(
+                f"prizes.{n}.reward: its {reward.type} is limited to {limit} per customer; a "
+                "player who already has that many gets the consolation prize instead, and the "
+                "prize keeps its stock"
+            )
+    return warnings
 
 
 async def _draw_problems(

@@ -91,13 +91,12 @@ async def _draw(
     digest = fairness.roll(activity.server_seed, client_seed, nonce)
     drawn = prizes[fairness.pick(draw_table(table.entries), digest)]
     consolation = next(prize for prize in prizes.values() if prize.consolation)
-    granted, reward = drawn, None
-    if await take_prize(session, activity, drawn):
-        reward = await _try_grant(session, activity, customer, drawn)
+    granted, reward = drawn, await _win(session, activity, customer, drawn)
     if reward is None:
         # The prize ran out (its stock, the budget, or what it grants: a sold-out coupon, an
-        # empty code batch): the consolation prize instead, and later tries draw from a table
-        # without it. The odds stay as published; nobody re-rolls.
+        # empty code batch), or this customer may not have it (they hold as many coupons of
+        # its template as allowed): the consolation prize instead, and later tries draw from a
+        # table without what ran out. The odds stay as published; nobody re-rolls.
         granted = consolation
         reward = await _grant(session, activity, customer, consolation)
         await rebuild_table(session, activity)
@@ -121,12 +120,16 @@ async def _grant(
     )
 
 
-async def _try_grant(
+async def _win(
     session: AsyncSession, activity: Activity, customer: Customer, prize: Prize
 ) -> GrantedReward | None:
-    """The prize's reward, or None (its own changes undone) if it cannot be granted now."""
+    """The prize, its stock taken and its reward granted; or None with nothing taken, when
+    either refuses. One savepoint holds both, so a reward that cannot be granted to this
+    customer never uses up the prize's stock."""
     try:
         async with session.begin_nested():
+            if not await take_prize(session, activity, prize):
+                return None
             return await _grant(session, activity, customer, prize)
     except ConfettiError:
         return None

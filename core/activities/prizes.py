@@ -92,8 +92,8 @@ async def take_prize(session: AsyncSession, activity: Activity, prize: Prize) ->
     return True
 
 
-async def rebuild_table(session: AsyncSession, activity: Activity) -> None:
-    """A new table version of the prizes that can still be won, if it differs from the last."""
+async def winnable_prizes(session: AsyncSession, activity: Activity) -> list[Prize]:
+    """The prizes that can still be won: stock left, and within what is left of the budget."""
     budget_left = None
     if activity.budget is not None:
         budget_left = await stock.remaining_stock(session, activity.budget_owner)
@@ -103,7 +103,13 @@ async def rebuild_table(session: AsyncSession, activity: Activity) -> None:
             continue
         if not prize.consolation and budget_left is not None and prize.cost > budget_left:
             continue
-        winnable.append([str(prize.id), prize.weight])
+        winnable.append(prize)
+    return winnable
+
+
+async def rebuild_table(session: AsyncSession, activity: Activity) -> None:
+    """A new table version of the prizes that can still be won, if it differs from the last."""
+    winnable = [[str(p.id), p.weight] for p in await winnable_prizes(session, activity)]
     latest = await current_table(session, activity.id)
     if winnable == latest.entries:
         return

@@ -204,6 +204,9 @@ class ActivityOut(BaseModel):
     templates: list[uuid.UUID]
     created_at: datetime
     published_at: datetime | None
+    warnings: list[str] = Field(
+        default=[], description="What publishing allowed but you should know (on publish)"
+    )
 
 
 class ActivityList(BaseModel):

@@ -231,6 +231,29 @@ async def test_collection_page_claims_through_the_coupon_rules(shop) -> None:
     assert page["items"][0]["template"]["remaining_stock"] == 0
 
 
+async def test_a_prize_its_winner_may_not_have_takes_no_stock_and_publish_warns(shop) -> None:
+    template = await coupon_template(shop.db, shop.merchant, per_customer_limit=1)
+    main = {
+        "name": "Main",
+        "weight": 10**6,  # a consolation draw instead: one in a million
+        "stock": 3,
+        "reward": {"type": "coupon", "template_id": str(template.id)},
+    }
+    consolation = {"name": "Thanks", "weight": 1, "consolation": True, "reward": {"type": "none"}}
+    activity = await shop.live(wheel(prizes=[main, consolation]))
+    assert "prizes.0.reward" in activity["warnings"][0]
+    claimed = await shop.call(
+        "post", f"/coupon-templates/{template.id}/claim", {"customer": "alice"}
+    )
+    assert claimed.status == 201, claimed.text
+    tries = [(await shop.play(activity)).json for _ in range(3)]
+    assert [t["prize"]["name"] for t in tries] == ["Thanks"] * 3
+    view = (await shop.call("get", f"/activities/{activity['id']}")).json
+    assert next(p for p in view["prizes"] if p["name"] == "Main")["remaining"] == 3
+    won = (await shop.play(activity, "bob")).json
+    assert won["prize"]["name"] == "Main" and won["reward"]["coupon"] is not None
+
+
 @SQLITE_ONLY
 async def test_points_cost_is_spent_with_the_try(shop) -> None:
     activity = await shop.live(wheel(rules={"points_cost": 10}))
@@ -371,6 +394,21 @@ async def test_patch_refuses_nulls_and_lowering_stock_once_live(shop) -> None:
     assert raised.status == 200, raised.text
     gold = next(p for p in raised.json["prizes"] if p["name"] == "Gold")
     assert (gold["stock"], gold["remaining"], raised.json["name"]) == (9, 9, "Bigger")
+
+
+async def test_restocking_a_prize_during_plays_never_answers_500(shop) -> None:
+    activity = await shop.live(wheel(budget=None))
+    path = f"/activities/{activity['id']}"
+    players = ("alice", "bob", "carol", "dave") * 5
+    responses = await asyncio.gather(
+        *(shop.call("patch", path, {"prize_stock": {"Gold": 6 + n}}) for n in range(20)),
+        *(shop.play(activity, who) for who in players),
+    )
+    assert [r.status for r in responses if r.status >= 500] == []
+    assert {r.status for r in responses[20:]} == {200}
+    gold = next(p for p in (await shop.call("get", path)).json["prizes"] if p["name"] == "Gold")
+    won = sum(1 for r in responses[20:] if r.json["prize"]["name"] == "Gold")
+    assert gold["remaining"] == gold["stock"] - won
 
 
 @SQLITE_ONLY

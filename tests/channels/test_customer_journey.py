@@ -62,3 +62,17 @@ async def test_a_forged_option_gets_a_friendly_answer(chat, shop):
     assert "m" in answer[-1].options
     garbage = await chat.press("p:not-an-id")
     assert "acts" in garbage[-1].options, "unparsable: the menu"
+
+
+async def test_the_card_no_longer_offers_a_prize_whose_stock_is_gone(chat, shop):
+    last_one = {
+        "name": "Gold",
+        "weight": 10**6,
+        "stock": 1,
+        "reward": {"type": "points", "amount": 5},
+    }
+    activity = await shop.live(coupon_wheel() | {"prizes": [last_one, coupon_wheel()["prizes"][1]]})
+    won = await shop.play(activity, "bob")
+    assert won.json["prize"]["name"] == "Gold"
+    card = await chat.start(activity["slug"], activity["slug"])
+    assert "Spring wheel" in card[-1].text and "Gold" not in card[-1].text

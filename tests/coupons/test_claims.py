@@ -167,3 +167,30 @@ async def test_customer_coupons_filter_by_status_including_unswept_expiry(client
     assert len(everything.json["items"]) == 2
     _, bad = await client.get(f"{base}?status=lost", headers=bearer(key))
     assert (bad.status, bad.json["error"]["field"]) == (422, "status")
+
+
+async def test_stock_edits_during_claims_never_answer_500_and_keep_stock_exact(client, db) -> None:
+    merchant, key = await merchant_with_key(db)
+    template = await coupon_template(db, merchant, total_stock=100, stock_shards=2)
+    for n in range(30):
+        await customer(db, merchant, f"c{n}")
+    path = f"/api/v1/coupon-templates/{template.id}"
+
+    async def edit(total: int):
+        _, response = await client.patch(path, headers=bearer(key), json={"total_stock": total})
+        return response
+
+    async def claim(external_id: str):
+        _, response = await client.post(
+            f"{path}/claim", headers=bearer(key), json={"customer": external_id}
+        )
+        return response
+
+    responses = await asyncio.gather(
+        *(edit(100 + n) for n in range(30)), *(claim(f"c{n}") for n in range(30))
+    )
+    assert [r.status for r in responses if r.status >= 500] == []
+    assert {r.status for r in responses[30:]} == {201}
+    final = (await client.get(path, headers=bearer(key)))[1].json
+    assert final["issued_count"] == 30
+    assert final["remaining_stock"] == final["total_stock"] - 30

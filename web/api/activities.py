@@ -5,8 +5,9 @@ import uuid
 from sanic import Request
 from sanic.response import HTTPResponse
 
-from core.activities import service, views
+from core.activities import checks, service, views
 from core.activities.flows import play
+from core.activities.prizes import prizes_of
 from core.activities.schemas import (
     ActivityCreate,
     ActivityList,
@@ -98,12 +99,15 @@ async def update(request: Request, activity_id: uuid.UUID) -> HTTPResponse:
 async def change_status(request: Request, activity_id: uuid.UUID, action: str) -> HTTPResponse:
     merchant_id = current_merchant(request).id
     async with request.app.ctx.db.transaction() as session:
+        warnings = []
         if action == "publish":
             activity = await service.publish(session, merchant_id, activity_id)
+            prizes = await prizes_of(session, activity.id)
+            warnings = await checks.publish_warnings(session, activity, prizes)
         else:
             activity = await service.change_status(session, merchant_id, activity_id, action)
         view = await views.activity_view(session, activity, _base_url(request))
-    return model_response(view)
+    return model_response(view.model_copy(update={"warnings": warnings}))
 
 
 @bp.post("/activities/<activity_id:uuid>/play")

@@ -12,7 +12,7 @@ from bots.conversation.texts import coupon_terms, reward_text
 from core.activities.flows import play
 from core.activities.groups import group_activity
 from core.activities.models import DRAW_KINDS, Activity
-from core.activities.prizes import prizes_of
+from core.activities.prizes import winnable_prizes
 from core.activities.schemas import PlayRequest, PlayResult, Rules
 from core.activities.service import activity_by_slug, effective_status, get_activity
 from core.activities.service import live_activities as live_activities_of
@@ -66,7 +66,8 @@ async def activity_card(
     text += "\n" + t("activity.ends", when=t.time(activity.ends_at))
     options: list[Option] = []
     if activity.kind in DRAW_KINDS:
-        names = [p.name for p in await prizes_of(conv.session, activity.id) if not p.consolation]
+        prizes = await winnable_prizes(conv.session, activity)
+        names = [p.name for p in prizes if not p.consolation]
         if names:
             text += "\n" + t("activity.prizes", prizes=", ".join(names))
         options.append(
