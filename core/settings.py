@@ -48,6 +48,9 @@ class Settings(BaseSettings):
     chat_in_doubt_seconds: Annotated[float, Field(ge=1, le=86_400)] = 300
     code_attempts_per_minute: Annotated[int, Field(ge=1, le=10_000)] = 10
     webhook_timeout_seconds: Annotated[float, Field(gt=0, le=60)] = 5
+    # Webhook deliveries in flight at once (at most 4 of them to one endpoint). Each records its
+    # outcome over a database connection of its own: keep it within the connection pool.
+    webhook_concurrency: Annotated[int, Field(ge=1, le=500)] = 32
     # Off in production: a merchant's webhook URL must not reach into Confetti's own network.
     webhooks_allow_private: bool = False
 

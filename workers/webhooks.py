@@ -1,12 +1,13 @@
 """Webhooks out: queue a delivery per interested endpoint for every event (a consumer), and
 send due deliveries (a timed job)."""
 
-import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.db import Database
 from core.events.service import EventEnvelope
-from core.webhooks.service import deliver_due, queue_deliveries
+from core.webhooks.delivery import deliver_due
+from core.webhooks.service import queue_deliveries
+from core.webhooks.transport import webhook_client
 from workers.consumers import Consumer
 
 
@@ -18,6 +19,5 @@ WEBHOOK_QUEUER = Consumer(name="webhooks", topics=("#",), handle=_queue)
 
 
 async def send_due_webhooks(db: Database) -> int:
-    timeout = db.settings.webhook_timeout_seconds
-    async with httpx.AsyncClient(timeout=timeout, follow_redirects=False) as client:
+    async with webhook_client(db.settings) as client:
         return await deliver_due(db, client)

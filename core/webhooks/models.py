@@ -29,6 +29,15 @@ class WebhookEndpoint(UUIDPrimaryKey, CreatedAt, Base):
     secret: Mapped[str] = mapped_column(String(80))
     event_types: Mapped[list[str]] = mapped_column(JSON)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # The circuit breaker (core/webhooks/circuit.py): "closed", "open" or "half_open".
+    consecutive_failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    circuit_state: Mapped[str] = mapped_column(
+        String(16), default="closed", server_default="closed"
+    )
+    circuit_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    circuit_times_opened: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # When deliveries to it were last taken: endpoints take turns by it (core/webhooks/delivery.py).
+    last_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class WebhookDelivery(UUIDPrimaryKey, CreatedAt, Base):
@@ -38,6 +47,8 @@ class WebhookDelivery(UUIDPrimaryKey, CreatedAt, Base):
     __table_args__ = (
         UniqueConstraint("endpoint_id", "event_id"),
         Index("ix_webhook_deliveries_status_next_attempt_at", "status", "next_attempt_at"),
+        # An endpoint's first due deliveries, read a few at a time while endpoints take turns.
+        Index("ix_webhook_deliveries_endpoint_due", "endpoint_id", "status", "next_attempt_at"),
     )
 
     endpoint_id: Mapped[uuid.UUID] = mapped_column(
@@ -47,6 +58,7 @@ class WebhookDelivery(UUIDPrimaryKey, CreatedAt, Base):
     event_id: Mapped[uuid.UUID] = mapped_column(Uuid)
     event_type: Mapped[str] = mapped_column(String(64))
     body: Mapped[str] = mapped_column(Text)
+    # pending, succeeded, failed (given up), cancelled (its endpoint was deleted first)
     status: Mapped[str] = mapped_column(String(16), default="pending")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -41,12 +41,24 @@ class EndpointCreate(BaseModel):
     events: list[EventType] = Field(min_length=1, max_length=len(EVENT_TYPES) + 1)
 
 
+class CircuitOut(BaseModel):
+    """Whether deliveries to the endpoint are being attempted (see the operations guide)."""
+
+    state: Literal["closed", "open", "half_open"] = Field(
+        description="closed: delivering; open: after repeated failures, deliveries wait "
+        "unattempted until `until`; half_open: one delivery is being tried before the rest"
+    )
+    until: datetime | None = Field(description="While open: when one delivery is tried again")
+    consecutive_failures: int
+
+
 class EndpointOut(BaseModel):
     id: uuid.UUID
     url: str
     events: list[str]
     secret: str = Field(description="Signs every delivery (X-Confetti-Signature)")
     active: bool
+    circuit: CircuitOut
     created_at: datetime
 
 
@@ -60,7 +72,10 @@ class DeliveryOut(BaseModel):
     id: uuid.UUID
     event_id: uuid.UUID
     event_type: str
-    status: Literal["pending", "succeeded", "failed"]
+    status: Literal["pending", "succeeded", "failed", "cancelled"] = Field(
+        description="pending: not delivered yet, retried with backoff; failed: given up after "
+        "24 hours; cancelled: the endpoint was deleted before it was delivered"
+    )
     attempts: int
     next_attempt_at: datetime
     last_status_code: int | None

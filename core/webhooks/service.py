@@ -1,66 +1,31 @@
 """Webhooks out: the merchant's shop hears about events, signed, retried for up to a day.
 
-Delivery rows are created by a consumer (exactly once per endpoint and event) and sent by a
-timed job that leases a few due rows at a time, posts outside any transaction, and records the
-outcome: a slow or failing endpoint never holds a database lock or a worker for long.
+Delivery rows are created here by a consumer (exactly once per endpoint and event) and sent by
+a timed job (core/webhooks/delivery.py) that posts outside any transaction: a slow or failing
+endpoint never holds a database lock, and never holds up other endpoints' deliveries.
 """
 
-import hashlib
-import hmac
-import ipaddress
 import json
 import secrets
-import time
 import uuid
-from datetime import datetime, timedelta
-from urllib.parse import urlsplit
 
-import httpx
-from sqlalchemy import select
+from sqlalchemy import Select, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import utcnow
-from core.db import Database, get_owned, upsert_insert
-from core.errors import NotFound, ValidationFailed
+from core.db import get_owned, upsert_insert
 from core.events.service import EventEnvelope
 from core.pagination import Page, paginate
+from core.webhooks.errors import EndpointNotFound
 from core.webhooks.models import WebhookDelivery, WebhookEndpoint
 from core.webhooks.schemas import EndpointCreate
-
-SIGNATURE_HEADER = "X-Confetti-Signature"
-GIVE_UP_AFTER = timedelta(hours=24)
-LEASE = timedelta(minutes=2)
-FIRST_RETRY = timedelta(seconds=10)
-LONGEST_WAIT = timedelta(hours=1)
-
-
-class EndpointNotFound(NotFound):
-    code = "webhook_endpoint_not_found"
-    message = "No webhook endpoint with that id."
-
-
-def check_url(url: str, *, allow_private: bool) -> None:
-    """Refuse URLs a merchant could use to make Confetti call into its own network."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValidationFailed("must be an http:// or https:// URL", field="url")
-    if allow_private:
-        return
-    host = parts.hostname.lower()
-    if host == "localhost" or host.endswith((".localhost", ".local", ".internal")):
-        raise ValidationFailed("must not point at a local address", field="url")
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        return
-    if address.is_private or address.is_loopback or address.is_link_local or address.is_reserved:
-        raise ValidationFailed("must not point at a private or loopback address", field="url")
+from core.webhooks.urls import check_endpoint_url
 
 
 async def create_endpoint(
     session: AsyncSession, merchant_id: uuid.UUID, data: EndpointCreate, *, allow_private: bool
 ) -> WebhookEndpoint:
-    check_url(data.url, allow_private=allow_private)
+    check_endpoint_url(data.url, allow_private=allow_private)
     endpoint = WebhookEndpoint(
         id=uuid.uuid4(),
         merchant_id=merchant_id,
@@ -68,6 +33,9 @@ async def create_endpoint(
         secret="whsec_" + secrets.token_urlsafe(32),
         event_types=sorted(set(data.events)),
         active=True,
+        consecutive_failures=0,
+        circuit_state="closed",
+        circuit_times_opened=0,
         created_at=utcnow(),
     )
     session.add(endpoint)
@@ -76,25 +44,38 @@ async def create_endpoint(
 
 
 async def get_endpoint(
-    session: AsyncSession, merchant_id: uuid.UUID, endpoint_id: uuid.UUID
+    session: AsyncSession, merchant_id: uuid.UUID, endpoint_id: uuid.UUID, *, lock: bool = False
 ) -> WebhookEndpoint:
-    return await get_owned(session, WebhookEndpoint, merchant_id, endpoint_id, EndpointNotFound())
+    return await get_owned(
+        session, WebhookEndpoint, merchant_id, endpoint_id, EndpointNotFound(), lock=lock
+    )
+
+
+def _active_endpoints(merchant_id: uuid.UUID) -> Select[tuple[WebhookEndpoint]]:
+    return select(WebhookEndpoint).where(
+        WebhookEndpoint.merchant_id == merchant_id, WebhookEndpoint.active.is_(True)
+    )
 
 
 async def list_endpoints(session: AsyncSession, merchant_id: uuid.UUID) -> list[WebhookEndpoint]:
-    rows = await session.execute(
-        select(WebhookEndpoint)
-        .where(WebhookEndpoint.merchant_id == merchant_id, WebhookEndpoint.active.is_(True))
-        .order_by(WebhookEndpoint.created_at)
+    rows = await session.scalars(
+        _active_endpoints(merchant_id).order_by(WebhookEndpoint.created_at)
     )
-    return list(rows.scalars())
+    return list(rows)
 
 
 async def deactivate_endpoint(
     session: AsyncSession, merchant_id: uuid.UUID, endpoint_id: uuid.UUID
 ) -> WebhookEndpoint:
-    endpoint = await get_endpoint(session, merchant_id, endpoint_id)
+    """Stop sending to an endpoint: what it has not received yet is cancelled, not sent."""
+    endpoint = await get_endpoint(session, merchant_id, endpoint_id, lock=True)
     endpoint.active = False
+    await session.execute(
+        update(WebhookDelivery)
+        .where(WebhookDelivery.endpoint_id == endpoint.id, WebhookDelivery.status == "pending")
+        .values(status="cancelled")
+        .execution_options(synchronize_session=False)
+    )
     await session.flush()
     return endpoint
 
@@ -113,8 +94,12 @@ async def list_deliveries(
 
 
 async def queue_deliveries(session: AsyncSession, event: EventEnvelope) -> int:
-    """One delivery per endpoint that wants this event; a redelivered event adds none."""
-    endpoints = await list_endpoints(session, event.merchant_id)
+    """One delivery per endpoint that wants this event; a redelivered event adds none. An
+    endpoint registered after the event occurred never hears of it, however late the event
+    is relayed."""
+    endpoints = await session.scalars(
+        _active_endpoints(event.merchant_id).where(WebhookEndpoint.created_at <= event.occurred_at)
+    )
     wanted = [e for e in endpoints if "*" in e.event_types or event.type in e.event_types]
     body = json.dumps(
         {
@@ -144,81 +129,3 @@ async def queue_deliveries(session: AsyncSession, event: EventEnvelope) -> int:
             .on_conflict_do_nothing()
         )
     return len(wanted)
-
-
-def sign(secret: str, timestamp: int, body: str) -> str:
-    """`t=<unix time>,sha256=<hex HMAC-SHA256 of "<t>.<body>">`: the timestamp stops replays."""
-    digest = hmac.new(secret.encode(), f"{timestamp}.{body}".encode(), hashlib.sha256)
-    return f"t={timestamp},sha256={digest.hexdigest()}"
-
-
-def next_wait(attempts: int) -> timedelta:
-    """Exponential backoff: 10 s, 20 s, 40 s, ... at most an hour between attempts."""
-    return min(FIRST_RETRY * 2 ** (attempts - 1), LONGEST_WAIT)
-
-
-async def _lease_due(db: Database, batch_size: int) -> list[tuple[WebhookDelivery, str, str]]:
-    """Take up to `batch_size` due deliveries for this worker (a short transaction)."""
-    now = utcnow()
-    async with db.transaction() as session:
-        due = (
-            await session.execute(
-                select(WebhookDelivery, WebhookEndpoint.url, WebhookEndpoint.secret)
-                .join(WebhookEndpoint, WebhookEndpoint.id == WebhookDelivery.endpoint_id)
-                .where(WebhookDelivery.status == "pending", WebhookDelivery.next_attempt_at <= now)
-                .order_by(WebhookDelivery.next_attempt_at)
-                .limit(batch_size)
-                .with_for_update(skip_locked=True, of=WebhookDelivery)
-            )
-        ).all()
-        for delivery, _, _ in due:
-            delivery.next_attempt_at = now + LEASE
-        return [(delivery, url, secret) for delivery, url, secret in due]
-
-
-async def deliver_due(db: Database, client: httpx.AsyncClient, *, batch_size: int = 20) -> int:
-    """Send the due deliveries once each; returns how many were attempted."""
-    leased = await _lease_due(db, batch_size)
-    for delivery, url, secret in leased:
-        status_code, error = await _post(client, url, secret, delivery.body)
-        await _record_attempt(db, delivery.id, delivery.created_at, status_code, error)
-    return len(leased)
-
-
-async def _post(
-    client: httpx.AsyncClient, url: str, secret: str, body: str
-) -> tuple[int | None, str | None]:
-    headers = {
-        "Content-Type": "application/json",
-        SIGNATURE_HEADER: sign(secret, int(time.time()), body),
-    }
-    try:
-        response = await client.post(url, content=body.encode(), headers=headers)
-    except httpx.HTTPError as exc:
-        return None, f"{type(exc).__name__}: {exc}"[:500]
-    if 200 <= response.status_code < 300:
-        return response.status_code, None
-    return response.status_code, f"HTTP {response.status_code}"
-
-
-async def _record_attempt(
-    db: Database,
-    delivery_id: uuid.UUID,
-    created_at: datetime,
-    status_code: int | None,
-    error: str | None,
-) -> None:
-    now = utcnow()
-    async with db.transaction() as session:
-        delivery = await session.get(WebhookDelivery, delivery_id)
-        delivery.attempts += 1
-        delivery.last_status_code = status_code
-        delivery.last_error = error
-        if error is None:
-            delivery.status = "succeeded"
-            delivery.delivered_at = now
-        elif now + next_wait(delivery.attempts) - created_at > GIVE_UP_AFTER:
-            delivery.status = "failed"
-        else:
-            delivery.next_attempt_at = now + next_wait(delivery.attempts)
-        await session.flush()

@@ -5,7 +5,9 @@ import uuid
 from sanic import Request
 from sanic.response import HTTPResponse
 
+from core.clock import utcnow
 from core.webhooks import service
+from core.webhooks.circuit import circuit_view
 from core.webhooks.models import WebhookEndpoint
 from core.webhooks.schemas import (
     DeliveryList,
@@ -30,6 +32,7 @@ def _view(endpoint: WebhookEndpoint) -> EndpointOut:
         events=endpoint.event_types,
         secret=endpoint.secret,
         active=endpoint.active,
+        circuit=circuit_view(endpoint, utcnow()),
         created_at=endpoint.created_at,
     )
 
@@ -37,7 +40,8 @@ def _view(endpoint: WebhookEndpoint) -> EndpointOut:
 @bp.post("/webhook-endpoints")
 @document(
     summary="Register a URL of your shop for event types ('*' for all); deliveries are signed "
-    "with the endpoint's secret and retried with backoff for up to 24 hours",
+    "with the endpoint's secret and retried with backoff for up to 24 hours. The URL must be "
+    "http(s) with a valid port, no user name, password or #fragment, and a public host",
     ok=(201, EndpointOut),
     body=EndpointCreate,
 )
@@ -59,8 +63,24 @@ async def list_all(request: Request) -> HTTPResponse:
     return model_response(EndpointList(items=[_view(e) for e in endpoints]))
 
 
+@bp.get("/webhook-endpoints/<endpoint_id:uuid>")
+@document(
+    summary="One endpoint, with its circuit: whether its deliveries are being attempted",
+    ok=(200, EndpointOut),
+    errors=(404,),
+)
+async def show(request: Request, endpoint_id: uuid.UUID) -> HTTPResponse:
+    async with request.app.ctx.db.transaction(write=False) as session:
+        endpoint = await service.get_endpoint(session, current_merchant(request).id, endpoint_id)
+    return model_response(_view(endpoint))
+
+
 @bp.delete("/webhook-endpoints/<endpoint_id:uuid>")
-@document(summary="Stop sending to an endpoint", ok=(200, EndpointOut), errors=(404,))
+@document(
+    summary="Stop sending to an endpoint; its deliveries not yet made are cancelled",
+    ok=(200, EndpointOut),
+    errors=(404,),
+)
 async def deactivate(request: Request, endpoint_id: uuid.UUID) -> HTTPResponse:
     async with request.app.ctx.db.transaction() as session:
         endpoint = await service.deactivate_endpoint(

@@ -1,0 +1,14 @@
+from core.errors import NotFound
+
+
+class EndpointNotFound(NotFound):
+    code = "webhook_endpoint_not_found"
+    message = "No webhook endpoint with that id."
+
+
+class AddressRefused(Exception):
+    """A delivery's host resolves to an address Confetti must not connect to.
+
+    Not a ConfettiError: no client ever sees it as a response. It ends one delivery attempt,
+    which is recorded and retried like any other failure.
+    """
