@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import event, select, text
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -90,6 +91,19 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+# PostgreSQL's deadlock_detected and serialization_failure: the transaction was aborted and
+# nothing of it kept, so it may simply be run again.
+RETRYABLE_SQLSTATES = {"40P01", "40001"}
+
+
+def aborted_to_retry(exc: BaseException) -> bool:
+    """Whether the database aborted the transaction for a conflict that running it again can
+    resolve."""
+    return isinstance(exc, DBAPIError) and (
+        getattr(exc.orig, "sqlstate", None) in RETRYABLE_SQLSTATES
+    )
 
 
 def upsert_insert(session: AsyncSession) -> Any:

@@ -16,16 +16,14 @@ from typing import TypeVar
 import structlog
 from sanic import Request
 from sanic.response import HTTPResponse
-from sqlalchemy.exc import DBAPIError
 
+from core.db import aborted_to_retry
 from core.errors import ServiceUnavailable
 
 log = structlog.get_logger("confetti.web")
 
 ATTEMPTS = 4
 FIRST_WAIT_SECONDS = 0.02
-# PostgreSQL's deadlock_detected and serialization_failure.
-RETRYABLE_SQLSTATES = {"40P01", "40001"}
 
 Handler = TypeVar("Handler", bound=Callable[..., Awaitable[HTTPResponse | None]])
 
@@ -39,19 +37,13 @@ class DatabaseBusy(ServiceUnavailable):
         self.headers["Retry-After"] = "1"
 
 
-def aborted_to_retry(exc: BaseException) -> bool:
-    return isinstance(exc, DBAPIError) and (
-        getattr(exc.orig, "sqlstate", None) in RETRYABLE_SQLSTATES
-    )
-
-
 def retried_on_conflict(handler: Handler) -> Handler:
     @functools.wraps(handler)
     async def run(request: Request, *args, **kwargs):
         for attempt in range(1, ATTEMPTS + 1):
             try:
                 return await handler(request, *args, **kwargs)
-            except DBAPIError as exc:
+            except Exception as exc:
                 # A streamed answer that has begun cannot be taken back.
                 started = getattr(request.stream, "response", None) is not None
                 if not aborted_to_retry(exc) or started:
