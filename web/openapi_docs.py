@@ -3,17 +3,26 @@
 from collections.abc import Callable
 from typing import TypeVar
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sanic_ext import openapi
 from sanic_ext.extensions.openapi.definitions import Component
 
 Handler = TypeVar("Handler", bound=Callable)
 
 
+class ErrorProblem(BaseModel):
+    field: str | None = Field(description="A dotted path into the body, or a header or parameter")
+    message: str
+
+
 class ErrorDetail(BaseModel):
     code: str
-    message: str
-    field: str | None
+    message: str = Field(description="The first problem, for people")
+    field: str | None = Field(description="The field of the first problem")
+    problems: list[ErrorProblem] | None = Field(
+        default=None,
+        description="422 only: every problem found (up to 100), each with its field",
+    )
 
 
 class ErrorBody(BaseModel):
@@ -21,7 +30,7 @@ class ErrorBody(BaseModel):
 
 
 _ERROR_MEANINGS = {
-    400: "Malformed request (e.g. invalid JSON)",
+    400: "Malformed request (invalid JSON, JSON nested too deep, a control character in a header)",
     401: "Missing, unknown or revoked API key",
     403: "Not allowed",
     404: "Not found (or not this merchant's)",
@@ -29,8 +38,11 @@ _ERROR_MEANINGS = {
     413: "Body too large",
     415: "Body is not JSON",
     429: "Too many attempts: wait as Retry-After says",
-    422: "Body failed validation",
+    422: "Body or query failed validation",
+    431: "Request headers too large",
 }
+# What any request can be refused for before its route runs (web/limits.py).
+_REQUEST_ERRORS = {400, 413, 422, 431}
 
 
 def document(
@@ -43,9 +55,9 @@ def document(
     also_ok: tuple[int, ...] = (),
 ) -> Callable[[Handler], Handler]:
     """Describe a route: its body, its success response, and every error status it can give."""
-    statuses = set(errors) | ({401} if authenticated else set())
+    statuses = set(errors) | _REQUEST_ERRORS | ({401} if authenticated else set())
     if body is not None:
-        statuses |= {400, 413, 415, 422}
+        statuses |= {415}
 
     def decorate(handler: Handler) -> Handler:
         handler = openapi.summary(summary)(handler)
