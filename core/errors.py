@@ -1,10 +1,18 @@
 """One error hierarchy: every refusal the domain can give, with its HTTP status.
 
-The web layer turns these into `{"error": {"code", "message", "field"}}`; the chat layer into a
-friendly message. Domains subclass the generic children below with their own codes.
+The web layer turns these into `{"error": {"code", "message", "field"}}` (a validation failure
+also lists every problem in `problems`); the chat layer into a friendly message. Domains
+subclass the generic children below with their own codes.
 """
 
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+
 from pydantic import ValidationError
+
+# A body can be wrong in thousands of places (a partner's file, a long list): the answer lists
+# this many, and its message says how many more there are.
+MAX_PROBLEMS_LISTED = 100
 
 
 class ConfettiError(Exception):
@@ -22,27 +30,60 @@ class ConfettiError(Exception):
         return {"error": {"code": self.code, "message": self.message, "field": self.field}}
 
 
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a request: the field (a dotted path, such as `prizes.0.name`), and
+    what is wrong with it."""
+
+    field: str | None
+    message: str
+
+
 class BadRequest(ConfettiError):
     code = "bad_request"
     status = 400
 
 
 class ValidationFailed(ConfettiError):
+    """`message` and `field` say the first problem (clients show them); `problems` lists all."""
+
     code = "validation_failed"
     status = 422
     message = "The request body is not valid."
 
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        field: str | None = None,
+        problems: Sequence[Problem] = (),
+    ) -> None:
+        super().__init__(message, field=field)
+        self.problems = list(problems) or [Problem(self.field, self.message)]
+
+    @classmethod
+    def listing(cls, problems: Sequence[Problem]) -> "ValidationFailed":
+        """The first problem as the message, with how many more there are."""
+        first, more = problems[0], len(problems) - 1
+        message = first.message
+        if more:
+            message += f" (and {more} more problem{'s' if more > 1 else ''})"
+        return cls(message, field=first.field, problems=problems)
+
     @classmethod
     def from_pydantic(cls, exc: ValidationError) -> "ValidationFailed":
-        """The first problem, named by its dotted field path, and how many more there are."""
-        errors = exc.errors()
-        first = errors[0]
-        field = ".".join(str(part) for part in first["loc"]) or None
-        message = first["msg"]
-        if len(errors) > 1:
-            more = len(errors) - 1
-            message += f" (and {more} more problem{'s' if more > 1 else ''})"
-        return cls(message, field=field)
+        """Every problem, each named by its dotted field path."""
+        return cls.listing(
+            [
+                Problem(".".join(str(part) for part in error["loc"]) or None, error["msg"])
+                for error in exc.errors()
+            ]
+        )
+
+    def as_dict(self) -> dict[str, object]:
+        body = super().as_dict()
+        body["error"]["problems"] = [asdict(p) for p in self.problems[:MAX_PROBLEMS_LISTED]]
+        return body
 
 
 class Unauthorized(ConfettiError):

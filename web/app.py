@@ -5,7 +5,6 @@ from pathlib import Path
 
 import swagger_ui_bundle
 from sanic import Request, Sanic
-from sanic.exceptions import PayloadTooLarge
 from sanic.response import HTTPResponse, json
 from sanic_ext import Extend, openapi
 from sanic_ext.extensions.openapi.builders import SpecificationBuilder
@@ -14,7 +13,7 @@ from bots.channels import ChatChannels
 from core.broker import Broker, broker_from_url
 from core.db import Database
 from core.settings import Settings
-from web import console, health, observability, qr, share, webchat, webhooks
+from web import console, health, limits, observability, qr, share, webchat, webhooks
 from web.api import API_PREFIX, api_blueprints
 from web.errors import JSONErrorHandler
 from web.webhooks import telegram as telegram_webhooks
@@ -48,7 +47,7 @@ def create_app(
     app.ctx.channels = ChatChannels(settings)
     app.ctx.metrics = observability.HttpMetrics()
     observability.install(app, app.ctx.metrics)
-    _limit_body_size(app, settings.max_body_bytes)
+    limits.install(app, max_body_bytes=settings.max_body_bytes)
     _add_docs(app)
     app.blueprint(api_blueprints())
     app.blueprint(
@@ -59,7 +58,6 @@ def create_app(
 
 
 def _configure(app: Sanic, settings: Settings) -> None:
-    app.config.REQUEST_MAX_SIZE = settings.max_body_bytes
     app.config.FALLBACK_ERROR_FORMAT = "json"
     app.config.ACCESS_LOG = False  # observability logs one structured line per request
     app.config.OAS_URL_PREFIX = DOCS_PREFIX
@@ -73,18 +71,6 @@ def _configure(app: Sanic, settings: Settings) -> None:
     # API has no use for them.
     app.config.HTTP_AUTO_HEAD = False
     app.config.HTTP_AUTO_OPTIONS = False
-
-
-def _limit_body_size(app: Sanic, limit: int) -> None:
-    """Sanic's server refuses large bodies itself; this also covers the ASGI path."""
-
-    @app.on_request(priority=90)
-    async def _refuse_large_body(request: Request) -> None:
-        declared = request.headers.get("content-length", "")
-        digits = declared.isascii() and declared.isdigit()
-        size = int(declared) if digits else len(request.body or b"")
-        if size > limit:
-            raise PayloadTooLarge()
 
 
 def _add_docs(app: Sanic) -> None:

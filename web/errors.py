@@ -5,11 +5,12 @@ from http import HTTPStatus
 import structlog
 from pydantic import ValidationError
 from sanic import Request
-from sanic.exceptions import SanicException
+from sanic.exceptions import PayloadTooLarge, SanicException
 from sanic.handlers import ErrorHandler
 from sanic.response import HTTPResponse, json
 
 from core.errors import ConfettiError, ValidationFailed
+from web.limits import HeadersTooLarge
 
 log = structlog.get_logger("confetti.web")
 
@@ -37,14 +38,10 @@ class JSONErrorHandler(ErrorHandler):
     def default(self, request: Request, exception: Exception) -> HTTPResponse:
         if isinstance(exception, ValidationError):
             exception = ValidationFailed.from_pydantic(exception)
+        if _is_header_overflow(exception):
+            exception = HeadersTooLarge()
         if isinstance(exception, ConfettiError):
-            return error_response(
-                exception.status,
-                exception.code,
-                exception.message,
-                exception.field,
-                headers=exception.headers,
-            )
+            return json(exception.as_dict(), status=exception.status, headers=exception.headers)
         if isinstance(exception, SanicException) and exception.status_code < 500:
             status = exception.status_code
             headers = dict(exception.headers or {})
@@ -59,6 +56,12 @@ class JSONErrorHandler(ErrorHandler):
             path=request.path if request else None,
         )
         return error_response(500, "internal_error", "Something went wrong on our side.")
+
+
+def _is_header_overflow(exception: Exception) -> bool:
+    """Sanic's server says headers over REQUEST_MAX_HEADER_SIZE are a 413, as if the body were
+    too large, with only its message to tell them apart (sanic/http/http1.py)."""
+    return isinstance(exception, PayloadTooLarge) and str(exception).startswith("Request header")
 
 
 def _allowed_methods(request: Request) -> list[str]:

@@ -8,12 +8,12 @@ from sanic import Request
 from sanic.response import HTTPResponse, raw
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.idempotency.errors import HEADER
 from core.idempotency.service import Answer, check_key, request_fingerprint, run_once
 from core.merchants.models import Merchant
 from web.auth import current_merchant
 from web.body import Model, parse_body
 
-IDEMPOTENCY_HEADER = "Idempotency-Key"
 Work = Callable[[AsyncSession, Merchant, Model], Awaitable[BaseModel]]
 
 
@@ -23,7 +23,7 @@ async def once_per_key(
     """Parse the body, then run `work` once per (merchant, scope, key) in one transaction with
     the recorded answer (core.idempotency). The path is part of the fingerprint, so a key
     reused for another customer is refused."""
-    key = check_key(request.headers.get(IDEMPOTENCY_HEADER))
+    key = check_key(request.headers.get(HEADER))
     data = parse_body(request, body)
     merchant = current_merchant(request)
     async with request.app.ctx.db.transaction() as session:

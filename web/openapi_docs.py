@@ -3,7 +3,7 @@
 from collections.abc import Callable
 from typing import TypeVar
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sanic_ext import openapi
 from sanic_ext.extensions.openapi.definitions import Component
 
@@ -12,10 +12,19 @@ from web.retry import retried_on_conflict
 Handler = TypeVar("Handler", bound=Callable)
 
 
+class ErrorProblem(BaseModel):
+    field: str | None = Field(description="A dotted path into the body, or a header or parameter")
+    message: str
+
+
 class ErrorDetail(BaseModel):
     code: str
-    message: str
-    field: str | None
+    message: str = Field(description="The first problem, for people")
+    field: str | None = Field(description="The field of the first problem")
+    problems: list[ErrorProblem] | None = Field(
+        default=None,
+        description="422 only: every problem found (up to 100), each with its field",
+    )
 
 
 class ErrorBody(BaseModel):
@@ -23,7 +32,7 @@ class ErrorBody(BaseModel):
 
 
 _ERROR_MEANINGS = {
-    400: "Malformed request (e.g. invalid JSON)",
+    400: "Malformed request (invalid JSON, JSON nested too deep, a control character in a header)",
     401: "Missing, unknown or revoked API key",
     403: "Not allowed",
     404: "Not found (or not this merchant's)",
@@ -31,9 +40,12 @@ _ERROR_MEANINGS = {
     413: "Body too large",
     415: "Body is not JSON",
     429: "Too many attempts: wait as Retry-After says",
-    422: "Body failed validation",
+    422: "Body or query failed validation",
+    431: "Request headers too large",
     503: "A service Confetti depends on is unavailable, or busy: retry after Retry-After",
 }
+# What any request can be refused for before its route runs (web/limits.py).
+_REQUEST_ERRORS = {400, 413, 422, 431}
 
 
 def document(
@@ -49,9 +61,9 @@ def document(
 
     Every documented route is also run again when the database aborts its transaction to break
     a deadlock (web/retry.py), and so may answer 503 `database_busy` if that keeps happening."""
-    statuses = set(errors) | {503} | ({401} if authenticated else set())
+    statuses = set(errors) | _REQUEST_ERRORS | {503} | ({401} if authenticated else set())
     if body is not None:
-        statuses |= {400, 413, 415, 422}
+        statuses |= {415}
 
     def decorate(handler: Handler) -> Handler:
         handler = openapi.summary(summary)(retried_on_conflict(handler))

@@ -27,8 +27,9 @@ def choice_param(request: Request, name: str, choices: tuple[Choice, ...]) -> Ch
 
 
 def text_param(request: Request, name: str, max_length: int = 128) -> str | None:
+    """Control characters in any query parameter were refused with the request (web/limits.py)."""
     value = request.args.get(name)
-    if value is not None and ("\x00" in value or len(value) > max_length):
+    if value is not None and len(value) > max_length:
         raise ValidationFailed(
             f"{name} must be text of at most {max_length} characters", field=name
         )

@@ -6,10 +6,11 @@
 """
 
 import re
+from functools import partial
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 from sanic import Blueprint, Request
 from sanic.response import HTTPResponse
 from sanic_ext import openapi
@@ -27,7 +28,8 @@ from bots.webchat.identity import (
 from core.activities.service import activity_by_slug
 from core.errors import NotFound
 from core.merchants.service import get_merchant
-from web.body import parse_body
+from core.text import cleaned
+from web.body import parse_customer_body
 from web.openapi_docs import document
 from web.pages import render
 from web.responses import model_response
@@ -51,13 +53,18 @@ PAGE_POLICY = (
 
 
 class ChatMessage(BaseModel):
-    """What the customer did: opened the chat (with a start payload), typed, or pressed."""
+    """What the customer did: opened the chat (with a start payload), typed, or pressed. A
+    customer is never refused for the characters they type: their text is cleaned."""
 
     model_config = ConfigDict(extra="forbid")
 
     kind: Literal["start", "text", "button"]
-    text: str = Field(default="", max_length=4096, description="Typed text or start payload")
-    option: str | None = Field(default=None, max_length=64, description="The pressed option's id")
+    text: Annotated[str, BeforeValidator(cleaned)] = Field(
+        default="", max_length=4096, description="Typed text or start payload"
+    )
+    option: Annotated[str, BeforeValidator(partial(cleaned, one_line=True))] | None = Field(
+        default=None, max_length=64, description="The pressed option's id"
+    )
 
 
 class ChatReplies(BaseModel):
@@ -100,7 +107,7 @@ def _page(status: int = 200, **context: object) -> HTTPResponse:
     authenticated=False,
 )
 async def post_message(request: Request, slug: str) -> HTTPResponse:
-    message = parse_body(request, ChatMessage)
+    message = parse_customer_body(request, ChatMessage)
     settings = request.app.ctx.settings
     cookie = request.cookies.get(COOKIE_NAME)
     identity = read_identity(settings.secret_key, cookie) or new_identity()

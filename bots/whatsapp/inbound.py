@@ -2,7 +2,9 @@
 
 Meta signs each delivery with the app secret (`X-Hub-Signature-256`) and may send one body with
 several entries, changes and messages, and for other numbers of the same app: only this
-account's number counts. Payloads are read defensively: an odd one never raises a KeyError.
+account's number counts. Payloads are read defensively: an odd one never raises a KeyError,
+and every text in them is cleaned (core/text.py), so a NUL in a profile name, a message or an
+id never reaches the database.
 """
 
 import hashlib
@@ -12,6 +14,7 @@ from typing import Any
 
 from bots.conversation.messages import Incoming
 from core.channels.models import ChannelAccount
+from core.text import clean_text
 
 SIGNATURE_PREFIX = "sha256="
 WEBHOOK_OBJECT = "whatsapp_business_account"
@@ -81,7 +84,10 @@ def _status(status: dict[str, Any]) -> StatusUpdate:
     errors = _dicts(status.get("errors"))
     if errors:
         code, title = errors[0].get("code"), _str(errors[0].get("title"))
-        reason = f"WhatsApp error {code}: {title}" if code is not None else title or None
+        if code is not None:  # any JSON value: it is made one clean line with the title
+            reason = clean_text(f"WhatsApp error {code}: {title}", one_line=True)
+        else:
+            reason = title or None
     return StatusUpdate(
         provider_message_id=_str(status.get("id"))[:128],
         status=_str(status.get("status"))[:16],
@@ -104,8 +110,9 @@ def _contact_names(contacts: object) -> dict[str, str]:
     names = {}
     for contact in _dicts(contacts):
         name = _str(_dict(contact.get("profile")).get("name")).strip()
-        if _str(contact.get("wa_id")) and name:
-            names[contact["wa_id"]] = name[:NAME_MAX]
+        wa_id = _str(contact.get("wa_id"))
+        if wa_id and name:
+            names[wa_id] = name[:NAME_MAX]
     return names
 
 
@@ -135,7 +142,7 @@ def _content(message: dict[str, Any]) -> tuple[str, str, str | None]:
     unsupported message) is empty text: the conversation layer answers with the menu."""
     kind = message.get("type")
     if kind == "text":
-        return "text", _str(_dict(message.get("text")).get("body")), None
+        return "text", _text(_dict(message.get("text")).get("body")), None
     if kind == "interactive":
         interactive = _dict(message.get("interactive"))
         reply_type = interactive.get("type")
@@ -144,7 +151,7 @@ def _content(message: dict[str, Any]) -> tuple[str, str, str | None]:
             if option:
                 return "button", "", option
     if kind == "button":  # a quick-reply button of a template message
-        return "text", _str(_dict(message.get("button")).get("text")), None
+        return "text", _text(_dict(message.get("button")).get("text")), None
     return "text", "", None
 
 
@@ -157,4 +164,10 @@ def _dicts(value: object) -> list[dict[str, Any]]:
 
 
 def _str(value: object) -> str:
-    return value if isinstance(value, str) else ""
+    """A one-line text (a name, an id, a status), or "" for anything else."""
+    return clean_text(value, one_line=True) if isinstance(value, str) else ""
+
+
+def _text(value: object) -> str:
+    """A message's text, line breaks kept."""
+    return clean_text(value) if isinstance(value, str) else ""

@@ -1,4 +1,4 @@
-from core.errors import Conflict, NotFound, ValidationFailed
+from core.errors import Conflict, NotFound, Problem, ValidationFailed
 
 
 class ActivityNotFound(NotFound):
@@ -36,8 +36,11 @@ class ActivityInvalid(ValidationFailed):
 
     def __init__(self, problems: list[tuple[str, str]]) -> None:
         listed = "; ".join(f"{field}: {problem}" for field, problem in problems)
-        super().__init__(f"{len(problems)} problem(s): {listed}", field=problems[0][0])
-        self.problems = problems
+        super().__init__(
+            f"{len(problems)} problem(s): {listed}",
+            field=problems[0][0],
+            problems=[Problem(field, problem) for field, problem in problems],
+        )
 
 
 class GroupNotFound(NotFound):

@@ -2,7 +2,7 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, model_validator
 
 from core.clock import UtcTimestamp
 from core.coupons.schemas import CouponTemplateOut
@@ -28,7 +28,7 @@ class Rules(BaseModel):
     )
     tries_per_customer_total: Count | None = None
     points_cost: Annotated[StrictInt, Field(ge=0, le=10**9)] = 0
-    new_customers_only: bool = Field(
+    new_customers_only: StrictBool = Field(
         default=False, description="Only customers first seen after the activity was published"
     )
     referral: ReferralRule | None = None
@@ -57,7 +57,7 @@ class PrizeIn(BaseModel):
     weight: Annotated[StrictInt, Field(ge=0, le=10**6)] = 1
     stock: Annotated[StrictInt, Field(ge=0, le=10**9)] | None = None
     cost: Money = 0
-    consolation: bool = False
+    consolation: StrictBool = False
     reward: Reward
 
 

@@ -1,7 +1,7 @@
 import uuid
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from core.jobs.schemas import JobOut
 
@@ -20,7 +20,7 @@ class Segment(BaseModel):
     played_activity: uuid.UUID | None = Field(
         default=None, description="Customers who took part in this activity"
     )
-    holding_unused_coupon: bool = Field(
+    holding_unused_coupon: StrictBool = Field(
         default=False, description="Customers holding a coupon they have not used yet"
     )
 

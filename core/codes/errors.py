@@ -1,4 +1,9 @@
-from core.errors import ConfettiError, Conflict, NotFound
+from dataclasses import dataclass
+
+from core.errors import ConfettiError, Conflict, NotFound, Problem, ValidationFailed
+
+# A bad file may have a bad row on every line: the message shows this many.
+MAX_ROWS_IN_MESSAGE = 20
 
 
 class BatchNotFound(NotFound):
@@ -53,3 +58,23 @@ class TooManyAttempts(ConfettiError):
     def __init__(self, retry_after: int) -> None:
         super().__init__()
         self.headers["Retry-After"] = str(retry_after)
+
+
+@dataclass(frozen=True)
+class BadRow:
+    line: int
+    problem: str
+
+
+class ImportRejected(ValidationFailed):
+    code = "import_rejected"
+
+    def __init__(self, rows: list[BadRow]) -> None:
+        listed = [f"line {row.line}: {row.problem}" for row in rows]
+        more = len(listed) - MAX_ROWS_IN_MESSAGE
+        suffix = f"; and {more} more" if more > 0 else ""
+        super().__init__(
+            f"Nothing was imported. {'; '.join(listed[:MAX_ROWS_IN_MESSAGE])}{suffix}",
+            field="file",
+            problems=[Problem("file", problem) for problem in listed],
+        )

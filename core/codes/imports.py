@@ -2,57 +2,45 @@
 
 import csv
 import io
-from dataclasses import dataclass
 
 from core.code_alphabet import normalize_code
-from core.errors import ValidationFailed
+from core.codes.errors import BadRow, ImportRejected
+from core.text import describe, first_unsafe
 
 MAX_CODE_LENGTH = 64
 MAX_RAW_LENGTH = 80
-MAX_PROBLEMS_REPORTED = 20
-
-
-@dataclass(frozen=True)
-class BadRow:
-    line: int
-    problem: str
-
-
-class ImportRejected(ValidationFailed):
-    code = "import_rejected"
-
-    def __init__(self, problems: list[BadRow]) -> None:
-        shown = "; ".join(f"line {p.line}: {p.problem}" for p in problems[:MAX_PROBLEMS_REPORTED])
-        more = len(problems) - MAX_PROBLEMS_REPORTED
-        suffix = f"; and {more} more" if more > 0 else ""
-        super().__init__(f"Nothing was imported. {shown}{suffix}", field="file")
-        self.problems = problems
 
 
 def read_codes(data: bytes) -> dict[str, str]:
     """The file's codes as {stored form: as written}. Expects UTF-8 (a BOM is fine), one code
-    per row, with an optional header row `code`."""
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        problem = BadRow(text_line(data, exc.start), "the file is not UTF-8 text")
-        raise ImportRejected([problem]) from None
+    per row, with an optional header row `code`; lines may end in LF, CRLF or CR, mixed.
+
+    A partner's code is refused, never cleaned: a control character or a byte that is not
+    UTF-8 means the file is damaged, and a code changed here would not be the partner's."""
+    # Bytes that are not UTF-8 become lone surrogates, reported with their line below.
+    text = data.decode("utf-8-sig", errors="surrogateescape")
+    # newline="": csv itself reads every line ending (and line breaks inside quoted fields).
+    reader = csv.reader(io.StringIO(text, newline=""))
     codes: dict[str, str] = {}
     problems: list[BadRow] = []
     first_line: dict[str, int] = {}
-    # Longer fields than any code are bad rows anyway; the limit keeps csv from refusing them.
-    csv.field_size_limit(max(csv.field_size_limit(), len(text) + 1))
-    for line, row in enumerate(csv.reader(io.StringIO(text)), start=1):
-        if line == 1 and [cell.strip().lower() for cell in row] == ["code"]:
-            continue
-        code, problem = _check_row(row)
-        if problem is None and code in first_line:
-            problem = f"duplicate of line {first_line[code]}"
-        if problem is not None:
-            problems.append(BadRow(line, problem))
-            continue
-        first_line[code] = line
-        codes[code] = row[0].strip()
+    line = 1  # where the next row starts: a quoted field may span lines
+    try:
+        for row in reader:
+            if line == 1 and [cell.strip().lower() for cell in row] == ["code"]:
+                line = reader.line_num + 1
+                continue
+            code, problem = _check_row(row)
+            if problem is None and code in first_line:
+                problem = f"duplicate of line {first_line[code]}"
+            if problem is None:
+                first_line[code] = line
+                codes[code] = row[0].strip()
+            else:
+                problems.append(BadRow(line, problem))
+            line = reader.line_num + 1
+    except csv.Error as exc:  # the rest cannot be read reliably: report what was found so far
+        problems.append(BadRow(line, f"not readable as CSV ({exc})"))
     if problems:
         raise ImportRejected(problems)
     if not codes:
@@ -63,6 +51,8 @@ def read_codes(data: bytes) -> dict[str, str]:
 def _check_row(row: list[str]) -> tuple[str, str | None]:
     if not row:
         return "", "empty row"
+    if character := first_unsafe(",".join(row)):
+        return "", f"the line holds {describe(character)}"
     if len(row) != 1:
         return "", f"expected 1 column (the code), found {len(row)}"
     code = normalize_code(row[0])
@@ -71,9 +61,5 @@ def _check_row(row: list[str]) -> tuple[str, str | None]:
     if len(code) > MAX_CODE_LENGTH or len(row[0].strip()) > MAX_RAW_LENGTH:
         return code, f"code longer than {MAX_CODE_LENGTH} characters"
     if not code.isprintable():
-        return code, "code has control characters"
+        return code, "code has characters that are not printable"
     return code, None
-
-
-def text_line(data: bytes, offset: int) -> int:
-    return data.count(b"\n", 0, offset) + 1

@@ -2,7 +2,7 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StringConstraints
 
 from core.clock import UtcTimestamp
 from core.customers.schemas import ExternalId
@@ -40,7 +40,7 @@ class CodeBatchCreate(BaseModel):
     pattern: Pattern | None = Field(
         default=None, description="generated: '#' is a random character, e.g. SPRING-####-####"
     )
-    allow_low_entropy: bool = Field(
+    allow_low_entropy: StrictBool = Field(
         default=False, description="Allow a pattern with under 40 bits of randomness"
     )
     reward: Reward | None = Field(

@@ -5,9 +5,11 @@ from typing import Annotated, Literal
 
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     PlainSerializer,
+    StrictBool,
     StrictInt,
     StringConstraints,
     WithJsonSchema,
@@ -21,9 +23,19 @@ from core.money import Money, PositiveMoney
 CouponKind = Literal["fixed", "threshold", "free_order", "percent"]
 TemplateStatus = Literal["draft", "active", "paused", "archived"]
 ScopeValue = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+
+
+def _number_only(value: object) -> object:
+    """Decimal would read "12.5" too; like every number in the API, a percent is a number."""
+    if isinstance(value, str | bool):
+        raise ValueError("a percent is a JSON number, such as 12.5")
+    return value
+
+
 # A JSON number in and out (Decimal inside, so 12.5 % stays exact).
 Percent = Annotated[
     Decimal,
+    BeforeValidator(_number_only),
     Field(gt=0, le=100, max_digits=5, decimal_places=2),
     WithJsonSchema({"type": "number", "minimum": 0.01, "maximum": 100}),
     PlainSerializer(float, return_type=float, when_used="json"),
@@ -64,8 +76,8 @@ class TemplateTerms(BaseModel):
     valid_until: UtcTimestamp | None = None
     valid_days: Annotated[StrictInt, Field(ge=1, le=3650)] | None = None
     scope: Scope = Field(default_factory=Scope)
-    stackable: bool = False
-    auto_apply: bool = Field(default=False, description="A promotion: applies with no coupon")
+    stackable: StrictBool = False
+    auto_apply: StrictBool = Field(default=False, description="A promotion: applies with no coupon")
 
     def check(self) -> None:
         """Rules across fields; raises ValidationFailed naming the field to fix."""
@@ -163,7 +175,7 @@ class CouponTemplatePatch(BaseModel):
     valid_until: UtcTimestamp | None = None
     valid_days: Annotated[StrictInt, Field(ge=1, le=3650)] | None = None
     scope: Scope | None = None
-    stackable: bool | None = None
+    stackable: StrictBool | None = None
 
 
 class CouponTemplateOut(BaseModel):

@@ -2,7 +2,9 @@ import uuid
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, Strict, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from core.clock import IsoDate
 
 ExternalId = Annotated[
     str, StringConstraints(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9._:@+-]+$")
@@ -24,7 +26,7 @@ class CustomerUpsert(BaseModel):
     locale: str | None = Field(
         default=None, max_length=16, pattern=r"^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*$"
     )
-    birthday: Annotated[date, Strict()] | None = None
+    birthday: IsoDate | None = None
 
 
 class CustomerOut(BaseModel):

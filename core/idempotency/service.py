@@ -19,24 +19,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import utcnow
 from core.db import upsert_insert
-from core.errors import BadRequest, ConfettiError, Conflict
+from core.errors import ConfettiError
+from core.idempotency.errors import (
+    MAX_KEY_LENGTH,
+    IdempotencyKeyRequired,
+    IdempotencyKeyReused,
+    IdempotencyKeyTooLong,
+)
 from core.idempotency.models import IdempotencyRecord
 
 KEEP_FOR = timedelta(hours=24)
-MAX_KEY_LENGTH = 255
-
-
-class IdempotencyKeyRequired(BadRequest):
-    code = "idempotency_key_required"
-    message = "Send an Idempotency-Key header (up to 255 characters) with this request."
-
-    def __init__(self) -> None:
-        super().__init__(field="Idempotency-Key")
-
-
-class IdempotencyKeyReused(Conflict):
-    code = "idempotency_key_reused"
-    message = "This Idempotency-Key was used with a different request body."
 
 
 @dataclass(frozen=True)
@@ -51,9 +43,14 @@ def request_fingerprint(payload: object) -> str:
 
 
 def check_key(key: str | None) -> str:
-    if not key or not key.strip() or len(key) > MAX_KEY_LENGTH:
+    """The key without surrounding spaces. (Control characters in it were refused with those
+    of every other header, where each request comes in.)"""
+    key = (key or "").strip()
+    if not key:
         raise IdempotencyKeyRequired()
-    return key.strip()
+    if len(key) > MAX_KEY_LENGTH:
+        raise IdempotencyKeyTooLong(len(key))
+    return key
 
 
 async def run_once(
@@ -122,7 +119,7 @@ async def _replay(
         )
     ).scalar_one()
     if record.request_hash != fingerprint:
-        raise IdempotencyKeyReused(field="Idempotency-Key")
+        raise IdempotencyKeyReused()
     return Answer(record.response_status, json.loads(record.response_body))
 
 

@@ -20,6 +20,7 @@ from core.codes.schemas import (
     RedeemCodeResult,
 )
 from core.customers.service import get_customer
+from core.errors import ValidationFailed
 from web.auth import api_blueprint, current_merchant
 from web.body import UnsupportedMediaType, parse_body
 from web.openapi_docs import document
@@ -53,15 +54,43 @@ async def get_batch(request: Request, batch_id: uuid.UUID) -> HTTPResponse:
     return model_response(view)
 
 
+FILE_PART = "file"
+
+
 def _uploaded_csv(request: Request) -> bytes:
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type == "text/csv":
         return request.body
-    if content_type == "multipart/form-data" and request.files.get("file"):
-        return request.files.get("file").body
+    if content_type == "multipart/form-data":
+        return _file_part(request)
     raise UnsupportedMediaType(
         "Send the CSV as 'Content-Type: text/csv', or as multipart/form-data with a 'file' part."
     )
+
+
+def _file_part(request: Request) -> bytes:
+    """The one file part named `file`. Any other part is refused, as JSON bodies refuse fields
+    they do not know: a form that sends two files, or the file under another name, would
+    otherwise import something other than what its sender meant."""
+    files, fields = request.files or {}, request.form or {}
+    for name in [*files, *fields]:
+        if name != FILE_PART:
+            raise ValidationFailed(
+                f"Unexpected part '{name}': send the CSV as one part named 'file'.", field=name
+            )
+    uploads = files.getlist(FILE_PART) if files else []
+    if len(uploads) > 1:
+        raise ValidationFailed(
+            f"Send one part named 'file'; this request has {len(uploads)}.", field=FILE_PART
+        )
+    if not uploads:
+        message = (
+            "The 'file' part must be a file (with a filename in its Content-Disposition)."
+            if FILE_PART in fields
+            else "The multipart body has no part named 'file' (or could not be read)."
+        )
+        raise ValidationFailed(message, field=FILE_PART)
+    return uploads[0].body
 
 
 @bp.post("/code-batches/<batch_id:uuid>/import")

@@ -5,7 +5,6 @@ the update is recorded once per update_id and answered by the conversations cons
 route says 200 quickly and a redelivery has no second effect.
 """
 
-import json
 from typing import Literal
 
 from pydantic import BaseModel, ValidationError
@@ -18,6 +17,7 @@ from bots.telegram.inbound import to_incoming
 from core.channels.service import credentials_of, find_bot
 from core.crypto import matches_fingerprint
 from core.errors import BadRequest, NotFound, Unauthorized
+from web.body import read_json
 from web.openapi_docs import document
 
 bp = Blueprint("telegram_webhooks", url_prefix="/webhooks/telegram")
@@ -67,10 +67,7 @@ async def telegram_update(request: Request, bot_id: str) -> HTTPResponse:
 
 
 def _parse(body: bytes) -> dict:
-    try:
-        update = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
-        raise BadRequest("The body is not JSON.") from None
+    update = read_json(body)
     if not isinstance(update, dict) or not isinstance(update.get("update_id"), int):
         raise BadRequest("Not a Telegram update: update_id is missing.", field="update_id")
     return update

@@ -6,7 +6,6 @@ each for the conversations consumer and answered 200 at once; a status update se
 message it names (see workers/chat_sender.py).
 """
 
-import json
 import uuid
 
 import structlog
@@ -21,6 +20,7 @@ from core.channels.outgoing import CHANGED_BY_STATUS, record_delivery_status, st
 from core.channels.service import credentials_of, find_account
 from core.crypto import matches_fingerprint
 from core.errors import BadRequest, Forbidden, Unauthorized
+from web.body import read_json
 from web.openapi_docs import document
 from web.responses import Acknowledged, model_response
 
@@ -65,10 +65,7 @@ async def receive_updates(request: Request, account_id: uuid.UUID) -> HTTPRespon
     ):
         log.info("whatsapp.webhook.signature.refused", account_id=str(account.id))
         raise Unauthorized(f"The {SIGNATURE_HEADER} header is missing or does not match the body.")
-    try:
-        body = json.loads(request.body)
-    except (ValueError, UnicodeDecodeError):
-        raise BadRequest("The body is not valid JSON.") from None
+    body = read_json(request.body or b"")
     try:
         updates = parse_webhook(body, account)
     except ValueError as exc:
