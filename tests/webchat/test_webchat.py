@@ -289,5 +289,5 @@ async def test_the_chat_is_documented_in_the_api_spec(shop):
     _, response = await shop.client.get("/api/v1/openapi.json")
 
     operation = response.json["paths"]["/webchat/{slug}/messages"]["post"]
-    assert set(operation["responses"]) == {"200", "400", "404", "413", "415", "422", "431"}
+    assert set(operation["responses"]) == {"200", "400", "404", "413", "415", "422", "431", "503"}
     assert "security" not in operation
