@@ -9,10 +9,10 @@ from ipaddress import ip_address
 import httpx
 from sqlalchemy import insert, select
 
+from core.addresses import IPAddress
 from core.clock import utcnow
 from core.db import Database
 from core.events.service import EventEnvelope
-from core.webhooks.addresses import IPAddress
 from core.webhooks.models import WebhookDelivery, WebhookEndpoint
 from core.webhooks.schemas import EndpointCreate
 from core.webhooks.service import create_endpoint

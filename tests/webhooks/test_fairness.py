@@ -30,8 +30,11 @@ async def test_a_dead_endpoints_thousands_of_retries_do_not_delay_fresh_deliveri
     shop.hold(until_in_flight=2 * PER_ENDPOINT, or_received=2 * PER_ENDPOINT)
     async with sending_client(db) as client:
         await deliver_due(db, client)
-    first_round = shop.paths()[: 2 * PER_ENDPOINT]
-    assert sorted(first_round) == ["/dead"] * PER_ENDPOINT + ["/fresh"] * PER_ENDPOINT
+        first_round = shop.paths()[: 2 * PER_ENDPOINT]
+        assert sorted(first_round) == ["/dead"] * PER_ENDPOINT + ["/fresh"] * PER_ENDPOINT
+        # A run leases for a few seconds; on a loaded machine the next run finishes the rest.
+        while any(d.status == "pending" for d in await deliveries(db, fresh.id)):
+            assert await deliver_due(db, client), "fresh deliveries left, but none was sent"
     assert [d.status for d in await deliveries(db, fresh.id)] == ["succeeded"] * 40
     # Its circuit opened: no more than the attempts in flight when it did.
     assert shop.paths().count("/dead") < FAILURES_TO_OPEN + PER_ENDPOINT
