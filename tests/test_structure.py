@@ -7,12 +7,14 @@
 - queries are built in core only: outside it, no SQLAlchemy but the session's type, and no
   session.execute/get;
 - a core domain's errors live in its errors.py;
+- CSV is written only by core/csv_text.py, which quotes cells a spreadsheet would run;
 - no module outside tests is over 400 lines.
 """
 
 import ast
 import importlib
 import inspect
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -174,13 +176,18 @@ def _queries_outside_core(module: Module) -> list[str]:
     return found
 
 
-def test_queries_are_built_in_core_only() -> None:
-    found = sorted(
+def _found_in(names: Callable[[str], bool], finder: Callable[[Module], list[str]]) -> list[str]:
+    """What `finder` reports in each module whose name `names` accepts, by file."""
+    return sorted(
         f"{module.path.relative_to(ROOT)} {problem}"
         for name, module in MODULES.items()
-        if not name.startswith("core")
-        for problem in _queries_outside_core(module)
+        if names(name)
+        for problem in finder(module)
     )
+
+
+def test_queries_are_built_in_core_only() -> None:
+    found = _found_in(lambda name: not name.startswith("core"), _queries_outside_core)
     assert found == [], "call a core service instead:\n" + "\n".join(found)
 
 
@@ -202,6 +209,30 @@ def test_a_domains_errors_live_in_its_errors_module() -> None:
             if inspect.isclass(cls) and issubclass(cls, BaseException) and cls.__module__ == name
         ]
     assert sorted(misplaced) == []
+
+
+CSV_WRITERS = {"writer", "DictWriter"}
+CSV_MODULE = "core.csv_text"
+
+
+def _csv_writers(module: Module) -> list[str]:
+    found = []
+    for node in ast.walk(module.tree):
+        if isinstance(node, ast.ImportFrom) and node.module == "csv":
+            found += [f"line {node.lineno}: from csv import {a.name}" for a in node.names]
+        elif (
+            isinstance(node, ast.Attribute)
+            and node.attr in CSV_WRITERS
+            and isinstance(node.value, ast.Name)
+            and node.value.id == "csv"
+        ):
+            found.append(f"line {node.lineno}: csv.{node.attr}")
+    return found
+
+
+def test_csv_is_written_only_through_the_module_that_quotes_formulas() -> None:
+    found = _found_in(lambda name: name != CSV_MODULE, _csv_writers)
+    assert found == [], "write CSV with core.csv_text.csv_text instead:\n" + "\n".join(found)
 
 
 def test_no_module_outside_tests_is_over_400_lines() -> None:

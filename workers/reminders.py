@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bots.conversation.actions import Action, option_id
 from bots.conversation.i18n import Translator
 from bots.conversation.messages import Option, Reply
-from bots.conversation.texts import coupon_terms
+from bots.conversation.texts import coupon_line
 from bots.notices import notify_customer, queue_notice
 from core.activities.schemas import Rules
 from core.activities.service import effective_status, find_activity, live_draws
@@ -40,10 +40,8 @@ async def remind_expiring_coupons(db: Database) -> int:
         for coupon, template, merchant in rows:
 
             def compose(t: Translator, coupon=coupon, template=template) -> Reply:
-                code = coupon_view(coupon, template, None, now).code
-                text = t("notify.coupon_expiring") + f"\n{template.name}: {code}"
-                text += f"\n{coupon_terms(t, template)}"
-                text += "\n" + t("coupon.valid_until", when=t.time(coupon.valid_until))
+                text = t("notify.coupon_expiring") + "\n"
+                text += coupon_line(t, coupon_view(coupon, template, None, now))
                 return Reply(
                     text=text,
                     options=(

@@ -1,36 +1,46 @@
 """How coupons, rewards and refusals read in a chat, in the customer's language."""
 
+from functools import partial
+
 from bots.conversation.i18n import Translator
-from core.coupons.models import CouponTemplate
 from core.coupons.schemas import CouponOut
 from core.errors import ConfettiError
 from core.rewards.schemas import GrantedReward
 
 
-def coupon_terms(t: Translator, template: CouponTemplate) -> str:
-    if template.kind == "percent":
-        terms = t("coupon.percent", percent=f"{template.percent_off.normalize():f}")
-    elif template.kind == "free_order":
-        terms = t("coupon.free_order")
+def coupon_terms(t: Translator, coupon: CouponOut) -> str:
+    """What the coupon takes off and what it asks of an order, from the coupon's own terms."""
+    money = partial(t.money, currency=coupon.currency)
+    if coupon.kind == "percent":
+        percent = f"{coupon.percent_off.normalize():f}"
+        if coupon.max_discount is None:
+            terms = t("coupon.percent", percent=percent)
+        else:
+            terms = t("coupon.percent_capped", percent=percent, amount=money(coupon.max_discount))
+    elif coupon.kind == "free_order":
+        terms = t("coupon.free_order", amount=money(coupon.max_discount))
+    elif coupon.kind == "threshold":
+        terms = t(
+            "coupon.threshold", amount=money(coupon.amount_off), threshold=money(coupon.threshold)
+        )
     else:
-        terms = t("coupon.fixed", amount=t.money(template.amount_off or 0, template.currency))
-    if template.threshold or template.min_order_amount:
-        minimum = max(template.threshold or 0, template.min_order_amount)
-        terms += " " + t("coupon.minimum", amount=t.money(minimum, template.currency))
+        terms = t("coupon.fixed", amount=money(coupon.amount_off))
+    if coupon.min_order_amount > (coupon.threshold or 0):
+        terms += " " + t("coupon.minimum", amount=money(coupon.min_order_amount))
     return terms
 
 
-def coupon_line(t: Translator, coupon: CouponOut, template: CouponTemplate) -> str:
+def coupon_line(t: Translator, coupon: CouponOut) -> str:
     line = t("coupon.line", name=coupon.template_name, code=coupon.code)
-    line += f"\n{coupon_terms(t, template)}"
+    line += f"\n{coupon_terms(t, coupon)}"
     if coupon.valid_until is not None:
         line += "\n" + t("coupon.valid_until", when=t.time(coupon.valid_until))
     return line
 
 
-def reward_text(t: Translator, reward: GrantedReward, template: CouponTemplate | None) -> str:
-    if reward.type == "coupon" and reward.coupon is not None and template is not None:
-        return t("reward.coupon") + "\n" + coupon_line(t, reward.coupon, template)
+def reward_text(t: Translator, reward: GrantedReward) -> str:
+    if reward.type == "coupon" and reward.coupon is not None:
+        return t("reward.coupon") + "\n" + coupon_line(t, reward.coupon)
     if reward.type == "points":
         return t("reward.points", points=reward.points)
     if reward.type == "code":

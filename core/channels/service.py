@@ -28,28 +28,60 @@ async def save_account(
     credentials: dict[str, str],
     webhook_secret: str,
     settings: dict | None = None,
+    claim_only: bool = False,
 ) -> ChannelAccount:
-    """Connect a bot or number, or refresh its credentials if this merchant already has it."""
+    """Connect a bot or number, or refresh its credentials if this merchant already has it.
+    Another merchant's is refused with ChannelTaken, and nothing changes.
+
+    `claim_only` keeps an account this merchant already has as it is: Telegram's connect claims
+    the bot before asking Telegram to change anything (a bot has one webhook, and the last to
+    set it gets the updates), so a refused connect leaves the holder's bot as it was, and saves
+    the new secret only once Telegram has it. Of two merchants connecting one bot or number at
+    once, the unique (channel, external_id) lets one insert win; the other's insert does
+    nothing, and it finds the winner's row and is refused."""
+    values = {
+        "name": name,
+        "sealed_credentials": sealer.seal(json.dumps(credentials)),
+        "webhook_secret_fingerprint": fingerprint(webhook_secret),
+        "settings": settings or {},
+    }
+    await session.execute(
+        upsert_insert(session)(ChannelAccount)
+        .values(
+            id=uuid.uuid4(),
+            merchant_id=merchant_id,
+            channel=channel,
+            external_id=external_id,
+            created_at=utcnow(),
+            **values,
+        )
+        .on_conflict_do_nothing(index_elements=["channel", "external_id"])
+    )
     account = (
         await session.execute(
             select(ChannelAccount)
             .where(ChannelAccount.channel == channel, ChannelAccount.external_id == external_id)
             .with_for_update()
         )
-    ).scalar_one_or_none()
-    if account is not None and account.merchant_id != merchant_id:
+    ).scalar_one()
+    if account.merchant_id != merchant_id:
         raise ChannelTaken()
-    if account is None:
-        account = ChannelAccount(
-            id=uuid.uuid4(), merchant_id=merchant_id, channel=channel, external_id=external_id
-        )
-        session.add(account)
-    account.name = name
-    account.sealed_credentials = sealer.seal(json.dumps(credentials))
-    account.webhook_secret_fingerprint = fingerprint(webhook_secret)
-    account.settings = settings or {}
-    await session.flush()
+    if not claim_only:
+        for column, value in values.items():
+            setattr(account, column, value)
+        await session.flush()
     return account
+
+
+async def release_claim(session: AsyncSession, account_id: uuid.UUID, webhook_secret: str) -> None:
+    """Give back a claim whose platform set-up failed: the row goes only if this attempt made
+    it (it still holds this attempt's secret), never an account connected before."""
+    await session.execute(
+        delete(ChannelAccount).where(
+            ChannelAccount.id == account_id,
+            ChannelAccount.webhook_secret_fingerprint == fingerprint(webhook_secret),
+        )
+    )
 
 
 def credentials_of(sealer: Sealer, account: ChannelAccount) -> dict[str, str]:

@@ -38,7 +38,13 @@ class CodeNotRedeemable(Conflict):
 
 class CodeLimitReached(Conflict):
     code = "limit_reached"
-    message = "This customer has redeemed as many codes of this batch as allowed."
+
+    def __init__(self, limit: int) -> None:
+        codes = "code" if limit == 1 else "codes"
+        super().__init__(
+            f"This customer has already had {limit} {codes} of this batch (redeemed or handed "
+            "out), the most one customer may have."
+        )
 
 
 class NoCodesLeft(Conflict):

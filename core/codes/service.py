@@ -238,7 +238,7 @@ async def take_customer_quota(session: AsyncSession, batch: CodeBatch, customer:
     if limit is not None and not await stock.take_quota(
         session, batch.stock_owner, customer.id, merchant_id=batch.merchant_id, limit=limit
     ):
-        raise CodeLimitReached()
+        raise CodeLimitReached(limit)
 
 
 async def assign_code(

@@ -17,8 +17,17 @@ class OutOfStock(Conflict):
 
 
 class LimitReached(Conflict):
+    """The per-customer limit counts every coupon the customer was given, whatever became of
+    it: a used or expired coupon does not give its place back."""
+
     code = "limit_reached"
-    message = "This customer already holds as many of these coupons as allowed."
+
+    def __init__(self, limit: int) -> None:
+        coupons = "coupon" if limit == 1 else "coupons"
+        super().__init__(
+            f"This customer has already had {limit} {coupons} of this template, the most one "
+            "customer may have; used and expired coupons count too."
+        )
 
 
 class ClaimNotOpen(Conflict):

@@ -224,12 +224,23 @@ class ClaimRequest(BaseModel):
 
 
 class CouponOut(BaseModel):
+    """One coupon, with the terms of its kind: what it takes off and what it asks of an order."""
+
     id: uuid.UUID
     code: str
     template_id: uuid.UUID
     template_name: str
     kind: CouponKind
+    currency: str
     amount_off: int | None = Field(description="fixed and threshold: what it takes off")
+    threshold: int | None = Field(description="threshold: what the items in scope must reach")
+    percent_off: Percent | None = Field(description="percent: the percentage it takes off")
+    max_discount: int | None = Field(
+        description="percent: the most it takes off (null: no cap); free_order: its cap"
+    )
+    min_order_amount: int = Field(description="The items total an order needs (0: any order)")
+    scope: Scope = Field(description="The SKUs and categories it applies to (empty: all)")
+    stackable: bool
     customer: str | None
     status: Literal["available", "used", "expired"]
     claimed_at: datetime

@@ -20,7 +20,7 @@ from core.coupons.errors import (
     TemplateInactive,
 )
 from core.coupons.models import Coupon, CouponTemplate
-from core.coupons.schemas import CouponOut, IssueOutcome, IssueRequest, IssueResult
+from core.coupons.schemas import CouponOut, IssueOutcome, IssueRequest, IssueResult, Scope
 from core.coupons.templates import get_template, seconds_until, templates_by_id
 from core.customers.models import Customer
 from core.customers.service import find_customer, get_customer
@@ -80,7 +80,7 @@ async def _issue_coupon(
     if limit is not None and not await stock.take_quota(
         session, template.stock_owner, customer.id, merchant_id=template.merchant_id, limit=limit
     ):
-        raise LimitReached()
+        raise LimitReached(limit)
     if template.total_stock is not None and not await stock.take_stock(
         session, template.stock_owner
     ):
@@ -223,7 +223,15 @@ def coupon_view(
         template_id=template.id,
         template_name=template.name,
         kind=template.kind,
+        currency=template.currency,
+        # A coupon may take off its own amount (a red envelope's share of a money pot).
         amount_off=coupon.amount_off if coupon.amount_off is not None else template.amount_off,
+        threshold=template.threshold,
+        percent_off=template.percent_off,
+        max_discount=template.max_discount,
+        min_order_amount=template.min_order_amount,
+        scope=Scope(skus=template.scope_skus, categories=template.scope_categories),
+        stackable=template.stackable,
         customer=external_id,
         status=coupon.status_at(now),
         claimed_at=coupon.created_at,

@@ -1,3 +1,5 @@
+import uuid
+
 from core.errors import Conflict, NotFound, ValidationFailed
 
 
@@ -30,6 +32,19 @@ class OrderOfAnotherCustomer(ValidationFailed):
 class RuleNotFound(NotFound):
     code = "rule_not_found"
     message = "No earning rule with that id."
+
+
+class DuplicateRule(Conflict):
+    """An earning rule that would pay the same thing twice."""
+
+    code = "duplicate_rule"
+
+    def __init__(self, existing_id: uuid.UUID, why: str) -> None:
+        super().__init__(
+            f"This duplicates earning rule {existing_id}: {why}. Delete that rule first to "
+            "change its terms.",
+            field="kind",
+        )
 
 
 class ItemNotFound(NotFound):

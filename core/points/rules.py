@@ -10,7 +10,12 @@ from core.customers.models import Customer
 from core.customers.service import get_customer
 from core.merchants.models import Merchant
 from core.points.balances import points_balance
-from core.points.errors import CurrencyMismatch, OrderOfAnotherCustomer, RuleNotFound
+from core.points.errors import (
+    CurrencyMismatch,
+    DuplicateRule,
+    OrderOfAnotherCustomer,
+    RuleNotFound,
+)
 from core.points.models import EarningRule, PointsEntry
 from core.points.schemas import OrderPointsOut, OrderReport, RuleCreate
 from core.points.service import earn_once, find_entry, lock_account, reverse_earning
@@ -18,12 +23,41 @@ from core.points.service import earn_once, find_entry, lock_account, reverse_ear
 
 async def create_rule(
     session: AsyncSession, merchant_id: uuid.UUID, data: RuleCreate
-) -> EarningRule:
+) -> tuple[EarningRule, list[str]]:
+    """Add a rule, or refuse one that duplicates a rule in force (DuplicateRule); returns the
+    rule and warnings about the rules it adds up with.
+
+    What duplicates: a bonus (signup, birthday, activity) pays its occasion, so a second rule
+    of the same kind would pay the same occasion twice, whatever its points. A per_amount rule
+    duplicates one with the same rate (points_per_unit / unit_amount: 2 per 200 is 1 per 100
+    rounded differently), which would double every order. Per_amount rules at different rates
+    add up on purpose (a base rate and a bonus rate), and the answer warns that they do."""
     data.check()
+    await _lock_merchant_rules(session, merchant_id)
+    existing = await _rules_of_kind(session, merchant_id, data.kind)
+    for rule in existing:
+        if data.kind != "per_amount":
+            raise DuplicateRule(rule.id, f"every {data.kind} bonus would be paid twice")
+        if rule.points_per_unit * data.unit_amount == data.points_per_unit * rule.unit_amount:
+            raise DuplicateRule(rule.id, "it earns at the same rate, so orders would earn twice")
     rule = EarningRule(id=uuid.uuid4(), merchant_id=merchant_id, **data.model_dump())
     session.add(rule)
     await session.flush()
-    return rule
+    warnings = [
+        f"Adds up with per_amount rule {other.id} ({other.points_per_unit} per "
+        f"{other.unit_amount}): an order earns by every per_amount rule."
+        for other in existing
+    ]
+    return rule, warnings
+
+
+async def _lock_merchant_rules(session: AsyncSession, merchant_id: uuid.UUID) -> None:
+    """Serialize rule changes per merchant, so two identical rules sent at once cannot both
+    pass the duplicate check. FOR NO KEY UPDATE: rows that reference the merchant (coupons,
+    events) are still inserted meanwhile. SQLite's write lock already serializes."""
+    await session.execute(
+        select(Merchant.id).where(Merchant.id == merchant_id).with_for_update(key_share=True)
+    )
 
 
 async def list_rules(session: AsyncSession, merchant_id: uuid.UUID) -> list[EarningRule]:

@@ -90,6 +90,10 @@ class RuleOut(BaseModel):
     points_per_unit: int | None
     unit_amount: int | None
     created_at: datetime
+    warnings: list[str] = Field(
+        default_factory=list,
+        description="On creation: the per_amount rules this one adds up with",
+    )
 
 
 class RuleList(BaseModel):

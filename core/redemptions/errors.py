@@ -11,6 +11,6 @@ class CouponRejected(Conflict):
 
     code = "coupon_rejected"
 
-    def __init__(self, code: str, reason: str, index: int) -> None:
-        super().__init__(f"Coupon {code} cannot be used: {reason}.", field=f"codes.{index}")
+    def __init__(self, code: str, reason: str, index: int, why: str) -> None:
+        super().__init__(f"Coupon {code} cannot be used ({reason}): {why}", field=f"codes.{index}")
         self.reason = reason

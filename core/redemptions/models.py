@@ -1,7 +1,7 @@
 import uuid
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ForeignKey, Integer, String
+from sqlalchemy import JSON, BigInteger, ForeignKey, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.models import Base, CreatedAt, UTCDateTime, UUIDPrimaryKey
@@ -24,6 +24,9 @@ class Redemption(UUIDPrimaryKey, CreatedAt, Base):
     total_discount: Mapped[int] = mapped_column(BigInteger)
     status: Mapped[str] = mapped_column(String(16), default="applied")
     rolled_back_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The quote's `not_applied` at redeeming, so reading the redemption later tells the same
+    # story as the answer to redeem did.
+    not_applied: Mapped[list] = mapped_column(JSON, default=list, server_default=text("'[]'"))
     discounts: Mapped[list["RedemptionDiscount"]] = relationship(
         order_by="RedemptionDiscount.position", lazy="selectin"
     )

@@ -46,10 +46,13 @@ these rules:
 8. Guarantees. Every discount ≤ its eligible amount; total_discount ≤ order_total;
    payable = order_total - total_discount ≥ 0.
 
-Coupons that do not apply come back in `Quote.rejected` with their reason, in consideration
-order; promotions that do not apply are left out silently. Every coupon given is either applied or
-rejected, exactly once. The same coupon given twice is considered twice: refusing a code already
-used belongs to the redemption service, which knows the coupon's state.
+Offers that do not apply, coupons and promotions alike, come back in `Quote.rejected` with their
+reason, in consideration order, and what it was measured by: `blocked_by` (for `not_stackable`,
+the accepted offer it could not stack with: a non-stackable one if any, else the first), `needed`
+and `had` (for `min_order_not_met`, the amount the offer asks for and the order's, counted over
+the offer's scope when `scope_only`). Every offer given is either applied or rejected, exactly
+once. The same coupon given twice is considered twice: refusing a code already used belongs to
+the redemption service, which knows the coupon's state.
 
 Validating input (ranges, formats, messages) is the API schemas' job. The dataclasses here raise
 ValueError only for values no caller should ever build: money that is negative or not an int,
@@ -64,6 +67,7 @@ from decimal import Decimal
 from typing import Literal
 
 OfferKind = Literal["fixed", "threshold", "free_order", "percent"]
+PROMOTION_PREFIX = "promotion:"  # a promotion's ref: "promotion:<template id>"
 RejectionReason = Literal["min_order_not_met", "out_of_scope", "not_stackable", "currency_mismatch"]
 
 # The fields an offer of each kind cannot do without.
@@ -174,6 +178,10 @@ class AppliedDiscount:
 class Rejection:
     ref: str
     reason: RejectionReason
+    blocked_by: str | None = None  # not_stackable: the ref it could not stack with
+    needed: int | None = None  # min_order_not_met: what the offer asks for
+    had: int | None = None  # min_order_not_met: what the order has
+    scope_only: bool = False  # min_order_not_met: counted over the offer's scope only
 
 
 @dataclass(frozen=True)
@@ -209,30 +217,40 @@ def _select_offers(order: Order, offers: list[Offer]) -> tuple[list[Offer], tupl
     accepted: list[Offer] = []
     rejected: list[Rejection] = []
     for offer in offers:
-        reason = _ineligibility(order, offer) or _stacking_conflict(offer, accepted)
-        if reason is None:
+        rejection = _ineligibility(order, offer) or _stacking_conflict(offer, accepted)
+        if rejection is None:
             accepted.append(offer)
-        elif not offer.is_promotion:
-            rejected.append(Rejection(ref=offer.ref, reason=reason))
+        else:
+            rejected.append(rejection)
     return accepted, tuple(rejected)
 
 
-def _ineligibility(order: Order, offer: Offer) -> RejectionReason | None:
+def _ineligibility(order: Order, offer: Offer) -> Rejection | None:
     if offer.currency != order.currency:
-        return "currency_mismatch"
+        return Rejection(offer.ref, "currency_mismatch")
     if order.items_total < offer.min_order_amount:
-        return "min_order_not_met"
+        return Rejection(
+            offer.ref, "min_order_not_met", needed=offer.min_order_amount, had=order.items_total
+        )
     in_scope_lines = [line for line in order.lines if offer.covers(line)]
     if not offer.is_whole_order and not in_scope_lines:
-        return "out_of_scope"
-    if offer.kind == "threshold" and sum(line.total for line in in_scope_lines) < offer.threshold:
-        return "min_order_not_met"
+        return Rejection(offer.ref, "out_of_scope")
+    in_scope_total = sum(line.total for line in in_scope_lines)
+    if offer.kind == "threshold" and in_scope_total < offer.threshold:
+        return Rejection(
+            offer.ref,
+            "min_order_not_met",
+            needed=offer.threshold,
+            had=in_scope_total,
+            scope_only=not offer.is_whole_order,
+        )
     return None
 
 
-def _stacking_conflict(offer: Offer, accepted: list[Offer]) -> RejectionReason | None:
-    if accepted and (not offer.stackable or any(not other.stackable for other in accepted)):
-        return "not_stackable"
+def _stacking_conflict(offer: Offer, accepted: list[Offer]) -> Rejection | None:
+    alone = [other for other in accepted if not other.stackable]
+    if alone or (accepted and not offer.stackable):
+        return Rejection(offer.ref, "not_stackable", blocked_by=(alone or accepted)[0].ref)
     return None
 
 

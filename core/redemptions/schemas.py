@@ -92,12 +92,35 @@ class RejectedCode(BaseModel):
     reason: RejectionReason
 
 
+class OfferRef(BaseModel):
+    code: str | None = Field(description="The coupon code; null for a promotion")
+    promotion_id: uuid.UUID | None = Field(description="The promotion's template; null for a code")
+    name: str
+
+
+class NotAppliedOut(BaseModel):
+    code: str | None = Field(description="The code as given; null for a promotion")
+    promotion_id: uuid.UUID | None = Field(description="The promotion's template; null for a code")
+    name: str | None = Field(description="The coupon's or promotion's name; null if no coupon")
+    reason: RejectionReason
+    message: str = Field(description="Why, in words, with the amounts and times it went by")
+    blocked_by: OfferRef | None = Field(
+        default=None, description="not_stackable: the coupon or promotion that applies instead"
+    )
+
+
 class QuoteOut(BaseModel):
     order_id: str
     currency: str
     order_total: int
     discounts: list[DiscountOut]
-    rejected: list[RejectedCode]
+    rejected: list[RejectedCode] = Field(
+        description="The codes given that are refused; redeeming refuses them all or nothing"
+    )
+    not_applied: list[NotAppliedOut] = Field(
+        description="Everything that takes nothing off, and why: each refused code, and each "
+        "active promotion that does not apply to this order"
+    )
     total_discount: int
     payable: int
 

@@ -6,10 +6,11 @@ redeemed and the answer names the code.
 """
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import utcnow
@@ -24,16 +25,17 @@ from core.merchants.models import Merchant
 from core.redemptions import pricing
 from core.redemptions.errors import CouponRejected, RedemptionNotFound
 from core.redemptions.models import Redemption, RedemptionDiscount
+from core.redemptions.not_applied import idle_promotion, offer_ref, priced_out, refused_code
+from core.redemptions.pricing import PROMOTION_PREFIX
 from core.redemptions.schemas import (
     DiscountOut,
+    NotAppliedOut,
     OrderIn,
     QuoteOut,
     RedemptionOut,
     RedemptionRequest,
     RejectedCode,
 )
-
-PROMOTION_PREFIX = "promotion:"
 
 
 @dataclass
@@ -56,39 +58,63 @@ async def _price_order(
     customer = await get_customer(session, merchant.id, request.customer)
     presented = [normalize_code(code) for code in request.codes]
     coupons = await _coupons_by_code(session, merchant.id, presented)
-    promotions = await _live_promotions(session, merchant.id, now)
+    promotions, idle = await _active_promotions(session, merchant.id, now)
     templates = await templates_by_id(session, {c.template_id for c in coupons.values()})
     templates.update({promotion.id: promotion for promotion in promotions})
 
-    early_rejections: list[RejectedCode] = []
+    not_applied: list[NotAppliedOut] = []
     offers: list[pricing.Offer] = []
     seen: set[str] = set()
     for raw, code in zip(request.codes, presented, strict=True):
-        reason = _coupon_refusal(coupons.get(code), customer, now, code in seen)
+        coupon = coupons.get(code)
+        template = templates[coupon.template_id] if coupon is not None else None
+        reason = _coupon_refusal(coupon, customer, now, code in seen)
         seen.add(code)
         if reason:
-            early_rejections.append(RejectedCode(code=raw, reason=reason))
+            not_applied.append(refused_code(raw, reason, coupon, template))
         else:
-            coupon = coupons[code]
-            template = templates[coupon.template_id]
             offers.append(_offer(template, ref=code, amount_off=coupon.amount_off))
     offers += [_offer(p, ref=f"{PROMOTION_PREFIX}{p.id}", promotion=True) for p in promotions]
 
     result = pricing.quote(_order(request.order), offers)
     raw_by_code = dict(zip(presented, request.codes, strict=True))
-    applied_codes = {d.ref for d in result.applied if not d.ref.startswith(PROMOTION_PREFIX)}
+    template_of = _template_finder(coupons, templates)
+    not_applied += [
+        priced_out(
+            r, request.order.currency, raw_code=raw_by_code.get(r.ref), template_of=template_of
+        )
+        for r in result.rejected
+    ]
+    not_applied += idle
     quote = QuoteOut(
         order_id=request.order.id,
         currency=request.order.currency,
         order_total=result.order_total,
-        discounts=[_discount_out(d, coupons, templates) for d in result.applied],
-        rejected=early_rejections
-        + [RejectedCode(code=raw_by_code[r.ref], reason=r.reason) for r in result.rejected],
+        discounts=[_discount_out(d, template_of(d.ref)) for d in result.applied],
+        rejected=[
+            RejectedCode(code=left.code, reason=left.reason)
+            for left in not_applied
+            if left.code is not None
+        ],
+        not_applied=not_applied,
         total_discount=result.total_discount,
         payable=result.payable,
     )
-    applied = {code: coupons[code] for code in applied_codes}
+    applied = {d.ref: coupons[d.ref] for d in result.applied if d.ref in coupons}
     return PricedOrder(customer, quote, applied, templates)
+
+
+def _template_finder(
+    coupons: dict[str, Coupon], templates: dict[uuid.UUID, CouponTemplate]
+) -> Callable[[str], CouponTemplate]:
+    """The template of an offer, by its pricing ref (a coupon code or a promotion)."""
+
+    def template_of(ref: str) -> CouponTemplate:
+        if ref.startswith(PROMOTION_PREFIX):
+            return templates[uuid.UUID(ref.removeprefix(PROMOTION_PREFIX))]
+        return templates[coupons[ref].template_id]
+
+    return template_of
 
 
 def _coupon_refusal(
@@ -119,24 +145,28 @@ async def _coupons_by_code(
     return {coupon.code: coupon for coupon in rows.scalars()}
 
 
-async def _live_promotions(
+async def _active_promotions(
     session: AsyncSession, merchant_id: uuid.UUID, now: datetime
-) -> list[CouponTemplate]:
-    """Active auto-apply templates whose windows (claim and validity) include now."""
+) -> tuple[list[CouponTemplate], list[NotAppliedOut]]:
+    """The active auto-apply templates: those whose windows (claim and validity) include now,
+    and why each of the others applies to no order now. Paused or archived ones are off."""
     query = (
         select(CouponTemplate)
         .where(
             CouponTemplate.merchant_id == merchant_id,
             CouponTemplate.auto_apply.is_(True),
             CouponTemplate.status == "active",
-            or_(CouponTemplate.claim_starts_at.is_(None), CouponTemplate.claim_starts_at <= now),
-            or_(CouponTemplate.claim_ends_at.is_(None), CouponTemplate.claim_ends_at > now),
-            or_(CouponTemplate.valid_from.is_(None), CouponTemplate.valid_from <= now),
-            or_(CouponTemplate.valid_until.is_(None), CouponTemplate.valid_until > now),
         )
         .order_by(CouponTemplate.created_at, CouponTemplate.id)
     )
-    return list((await session.execute(query)).scalars())
+    live, idle = [], []
+    for template in (await session.execute(query)).scalars():
+        left_out = idle_promotion(template, now)
+        if left_out is None:
+            live.append(template)
+        else:
+            idle.append(left_out)
+    return live, idle
 
 
 def _offer(
@@ -177,20 +207,11 @@ def _order(order: OrderIn) -> pricing.Order:
     )
 
 
-def _discount_out(
-    applied: pricing.AppliedDiscount,
-    coupons: dict[str, Coupon],
-    templates: dict[uuid.UUID, CouponTemplate],
-) -> DiscountOut:
-    if applied.ref.startswith(PROMOTION_PREFIX):
-        template = templates[uuid.UUID(applied.ref.removeprefix(PROMOTION_PREFIX))]
-        code, promotion_id = None, template.id
-    else:
-        template = templates[coupons[applied.ref].template_id]
-        code, promotion_id = display_code(applied.ref), None
+def _discount_out(applied: pricing.AppliedDiscount, template: CouponTemplate) -> DiscountOut:
+    named = offer_ref(applied.ref, template)
     return DiscountOut(
-        code=code,
-        promotion_id=promotion_id,
+        code=named.code,
+        promotion_id=named.promotion_id,
         template_id=template.id,
         name=template.name,
         kind=applied.kind,
@@ -206,9 +227,12 @@ async def redeem(
     """Apply the quote and mark its coupons used; all or nothing."""
     now = utcnow()
     priced = await _price_order(session, merchant, request, now)
-    if priced.quote.rejected:
-        first = priced.quote.rejected[0]
-        raise CouponRejected(first.code, first.reason, request.codes.index(first.code))
+    refused = [left for left in priced.quote.not_applied if left.code is not None]
+    if refused:
+        first = refused[0]
+        raise CouponRejected(
+            first.code, first.reason, request.codes.index(first.code), first.message
+        )
     redemption = Redemption(
         id=uuid.uuid4(),
         merchant_id=merchant.id,
@@ -217,6 +241,7 @@ async def redeem(
         currency=request.order.currency,
         order_total=priced.quote.order_total,
         total_discount=priced.quote.total_discount,
+        not_applied=[left.model_dump(mode="json") for left in priced.quote.not_applied],
         created_at=now,
     )
     session.add(redemption)
@@ -256,7 +281,8 @@ async def _mark_used(
     )
     if result.rowcount != 1:
         raw = next(c for c in request.codes if normalize_code(c) == coupon.code)
-        raise CouponRejected(raw, "used", request.codes.index(raw))
+        why = "This coupon was used by another redemption at the same moment."
+        raise CouponRejected(raw, "used", request.codes.index(raw), why)
 
 
 def _discount_row(
@@ -351,6 +377,7 @@ async def redemption_view(
         order_total=redemption.order_total,
         discounts=discounts,
         rejected=[],
+        not_applied=[NotAppliedOut.model_validate(left) for left in redemption.not_applied],
         total_discount=redemption.total_discount,
         payable=redemption.order_total - redemption.total_discount,
         id=redemption.id,

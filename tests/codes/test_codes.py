@@ -354,3 +354,27 @@ async def test_points_code_credits_the_customers_balance(client, db, shop) -> No
     async with db.transaction(write=False) as session:
         alice = await get_customer(session, merchant.id, "alice")
         assert await points_balance(session, merchant.id, alice.id) == 40
+
+
+@SQLITE_ONLY
+async def test_export_quotes_every_cell_a_spreadsheet_would_run_and_the_quote_drops_off(
+    client, db, shop
+) -> None:
+    merchant, key = shop
+    written = ["=1+2", "+SUM(A1)", "-2+3", '@cmd|"/c calc"', "'quoted", "PLAIN-1"]
+    upload_text = "code\n" + "".join(
+        f'"{code.replace(chr(34), chr(34) * 2)}"\n' for code in written
+    )
+    batch_id = (await imported_batch(client, shop, upload_text))["batch"]["id"]
+    await customer(db, merchant, "+34600111222")
+    assigned = await post(
+        client, key, f"/code-batches/{batch_id}/assign", {"customer": "+34600111222"}
+    )
+    assert assigned.status == 200, assigned.text
+
+    rows = await export(client, key, batch_id)
+
+    cells = {row["code"] for row in rows}
+    assert cells == {"'=1+2", "'+SUM(A1)", "'-2+3", '\'@cmd|"/c calc"', "''quoted", "PLAIN-1"}
+    assert {cell.removeprefix("'") for cell in cells} == set(written), "as docs/api.md says"
+    assert [row["customer"] for row in rows if row["customer"]] == ["'+34600111222"]

@@ -194,3 +194,57 @@ async def test_stock_edits_during_claims_never_answer_500_and_keep_stock_exact(c
     final = (await client.get(path, headers=bearer(key)))[1].json
     assert final["issued_count"] == 30
     assert final["remaining_stock"] == final["total_stock"] - 30
+
+
+async def _redeem(client, key, code: str, external_id: str = "alice") -> None:
+    order = {
+        "id": f"o-{code}",
+        "currency": "EUR",
+        "items": [{"sku": "A", "unit_amount": 5000, "quantity": 1}],
+    }
+    body = {"customer": external_id, "codes": [code], "order": order}
+    headers = {**bearer(key), "Idempotency-Key": f"k-{code}"}
+    _, response = await client.post("/api/v1/redemptions", headers=headers, json=body)
+    assert response.status == 201, response.text
+
+
+async def test_a_limit_reached_by_a_used_coupon_says_used_coupons_count(client, db) -> None:
+    merchant, key = await merchant_with_key(db)
+    await customer(db, merchant, "alice")
+    template = await coupon_template(db, merchant, per_customer_limit=1)
+    first = await _claim(client, key, template.id)
+    await _redeem(client, key, first.json["code"])
+
+    again = await _claim(client, key, template.id)
+
+    assert (again.status, again.json["error"]["code"]) == (409, "limit_reached")
+    assert again.json["error"]["message"] == (
+        "This customer has already had 1 coupon of this template, the most one customer may "
+        "have; used and expired coupons count too."
+    )
+
+
+async def test_every_coupon_view_carries_the_terms_of_its_kind(client, db) -> None:
+    merchant, key = await merchant_with_key(db)
+    await customer(db, merchant, "alice")
+    kinds = {
+        "percent": {"percent_off": 15, "max_discount": 2000, "amount_off": None},
+        "threshold": {"threshold": 3000, "amount_off": 500, "min_order_amount": 1000},
+        "free_order": {"max_discount": 4000, "amount_off": None},
+        "fixed": {"amount_off": 500, "scope": {"categories": ["tea"], "skus": []}},
+    }
+    claimed = {}
+    for kind, terms in kinds.items():
+        template = await coupon_template(db, merchant, kind=kind, **terms)
+        claimed[kind] = (await _claim(client, key, template.id)).json
+    _, listed = await client.get("/api/v1/customers/alice/coupons", headers=bearer(key))
+
+    assert (claimed["percent"]["percent_off"], claimed["percent"]["max_discount"]) == (15, 2000)
+    assert (claimed["threshold"]["threshold"], claimed["threshold"]["amount_off"]) == (3000, 500)
+    assert claimed["threshold"]["min_order_amount"] == 1000
+    assert claimed["free_order"]["max_discount"] == 4000
+    assert claimed["fixed"]["scope"] == {"skus": [], "categories": ["tea"]}
+    assert {c["currency"] for c in claimed.values()} == {"EUR"}
+    assert sorted(listed.json["items"], key=lambda c: c["code"]) == sorted(
+        claimed.values(), key=lambda c: c["code"]
+    )

@@ -246,3 +246,79 @@ async def test_order_in_another_currency_rejects_codes(shop) -> None:
     code = await shop.coupon()
     quote = (await shop.validate([code], the_order=order(currency="USD"))).json
     assert quote["rejected"] == [{"code": code, "reason": "currency_mismatch"}]
+
+
+async def promotion(shop, **overrides):
+    fields = {"kind": "percent", "amount_off": None, "percent_off": 10, "auto_apply": True}
+    return await coupon_template(shop.db, shop.merchant, **{**fields, **overrides})
+
+
+async def test_a_coupon_that_shuts_the_promotion_out_is_named_in_validate_and_redeem(shop) -> None:
+    autumn = await promotion(shop, name="Autumn 10%", stackable=True)
+    code = await shop.coupon(amount_off=500)  # stackable is false by default
+    left_out = {
+        "code": None,
+        "promotion_id": str(autumn.id),
+        "name": "Autumn 10%",
+        "reason": "not_stackable",
+        "message": f"Not stackable with {code}, which applies and is used alone.",
+        "blocked_by": {"code": code, "promotion_id": None, "name": "Five off"},
+    }
+
+    quote = (await shop.validate([code])).json
+    redeemed = await shop.redeem([code])
+
+    assert (quote["rejected"], quote["not_applied"]) == ([], [left_out])
+    assert redeemed.json["not_applied"] == [left_out]
+    _, read_later = await shop.client.get(
+        f"/api/v1/redemptions/{redeemed.json['id']}", headers=bearer(shop.key)
+    )
+    assert read_later.json["not_applied"] == [left_out]
+
+
+async def test_every_promotion_or_code_left_out_says_why(shop) -> None:
+    await promotion(shop, name="Big baskets", min_order_amount=10_000, stackable=True)
+    await promotion(shop, name="Books", scope={"categories": ["books"]}, stackable=True)
+    ended = await promotion(shop, name="Summer", stackable=True)
+    await promotion(shop, name="Winter", claim_starts_at=utcnow() + timedelta(days=9))
+    await promotion(shop, name="Draft", status="draft")
+    async with shop.db.transaction() as session:
+        row = await session.get(type(ended), ended.id)
+        row.valid_until = utcnow() - timedelta(minutes=1)
+    theirs = await shop.coupon(holder="bob")
+
+    quote = (await shop.validate(["NOPE-NOPE", theirs])).json
+
+    why = {
+        left["name"] or left["code"]: (left["reason"], left["message"])
+        for left in quote["not_applied"]
+    }
+    assert why["NOPE-NOPE"] == ("not_found", "No coupon has this code.")
+    assert why["Five off"] == ("not_owner", "This coupon belongs to another customer.")
+    assert why["Big baskets"] == (
+        "min_order_not_met",
+        "Needs items worth 100.00 EUR (before discounts, shipping not counted); "
+        "the order has 30.00 EUR.",
+    )
+    assert why["Books"] == (
+        "out_of_scope",
+        "This promotion applies only to categories books; no item of the order is.",
+    )
+    assert why["Summer"][0] == "expired" and why["Summer"][1].startswith("The promotion ended at")
+    assert why["Winter"][0] == "not_yet_valid"
+    assert "Draft" not in why, "a promotion that is not active is off, not left out"
+    assert quote["rejected"] == [
+        {"code": "NOPE-NOPE", "reason": "not_found"},
+        {"code": theirs, "reason": "not_owner"},
+    ]
+    in_dollars = (await shop.validate([], order(currency="USD"))).json
+    assert in_dollars["not_applied"][0]["message"] == (
+        "This promotion is in EUR; the order is in USD."
+    )
+
+
+async def test_a_refused_redemption_says_why_in_words(shop) -> None:
+    code = await shop.coupon(min_order_amount=10_000)
+    response = await shop.redeem([code])
+    assert (response.status, response.json["error"]["field"]) == (409, "codes.0")
+    assert "Needs items worth 100.00 EUR" in response.json["error"]["message"]

@@ -1,12 +1,15 @@
-"""Earning rules through the API, and the bonuses they award: once per occasion."""
+"""Earning rules through the API, and the bonuses they award: once per occasion. A rule that
+duplicates one in force is refused, so nothing is paid twice."""
 
+import asyncio
 from datetime import date
 
+from core import demo
 from core.points.balances import points_balance
 from core.points.rules import award_birthdays, award_for_activity, award_signup, create_rule
 from core.points.schemas import RuleCreate
 from tests.factories import customer
-from tests.points.conftest import sqlite_only
+from tests.points.conftest import Shop, sqlite_only
 
 
 async def add_rule(db, merchant, **rule) -> None:
@@ -112,3 +115,61 @@ async def test_29_february_birthdays_are_celebrated_on_28_february_in_other_year
         assert await award_birthdays(session, shop.merchant, date(2027, 2, 28)) == 1
         assert await award_birthdays(session, shop.merchant, date(2028, 2, 28)) == 0
         assert await award_birthdays(session, shop.merchant, date(2028, 2, 29)) == 1
+
+
+GUIDE_RULE = {"kind": "per_amount", "points_per_unit": 1, "unit_amount": 100}  # docs/api.md's
+
+
+async def test_the_guides_rule_on_the_demo_shop_is_refused_and_orders_earn_once(client, db) -> None:
+    async with db.transaction() as session:
+        merchant, key = await demo.ensure_demo_merchant(session, db.settings.secret_key)
+    demo_shop = Shop(client, db, merchant, key)
+    listed = (await demo_shop.call("get", "/points/rules")).json["items"]
+    in_force = next(rule for rule in listed if rule["kind"] == "per_amount")
+
+    refused = await demo_shop.call("post", "/points/rules", GUIDE_RULE)
+
+    assert (refused.status, refused.json["error"]["code"]) == (409, "duplicate_rule")
+    assert in_force["id"] in refused.json["error"]["message"]
+    await customer(db, merchant, "shop-user-1042")
+    paid = {"customer": "shop-user-1042", "order_id": "o-1", "amount": 2990, "status": "paid"}
+    earned = await demo_shop.call("post", "/orders", {**paid, "currency": merchant.currency})
+    assert earned.json["points_earned"] == 29
+
+
+@sqlite_only
+async def test_a_second_bonus_rule_of_a_kind_is_refused_whatever_its_points(shop) -> None:
+    for kind in ("signup", "birthday", "activity"):
+        first = await shop.call("post", "/points/rules", {"kind": kind, "points": 50})
+        second = await shop.call("post", "/points/rules", {"kind": kind, "points": 80})
+        assert (second.status, second.json["error"]["code"]) == (409, "duplicate_rule"), kind
+        assert first.json["id"] in second.json["error"]["message"]
+    assert len((await shop.call("get", "/points/rules")).json["items"]) == 3
+
+
+@sqlite_only
+async def test_a_per_amount_rule_at_the_same_rate_in_other_numbers_is_refused(shop) -> None:
+    assert (await shop.call("post", "/points/rules", GUIDE_RULE)).status == 201
+    same_rate = {"kind": "per_amount", "points_per_unit": 2, "unit_amount": 200}
+    refused = await shop.call("post", "/points/rules", same_rate)
+    assert (refused.status, refused.json["error"]["code"]) == (409, "duplicate_rule")
+
+
+@sqlite_only
+async def test_per_amount_rules_at_different_rates_add_up_and_the_answer_says_so(shop) -> None:
+    base = await shop.call("post", "/points/rules", GUIDE_RULE)
+    bonus_rate = {"kind": "per_amount", "points_per_unit": 5, "unit_amount": 1000}
+    bonus = await shop.call("post", "/points/rules", bonus_rate)
+    assert (base.json["warnings"], bonus.status) == ([], 201)
+    assert len(bonus.json["warnings"]) == 1 and base.json["id"] in bonus.json["warnings"][0]
+    paid = {"customer": "alice", "order_id": "o-1", "amount": 2990, "currency": "EUR"}
+    earned = await shop.call("post", "/orders", {**paid, "status": "paid"})
+    assert earned.json["points_earned"] == 29 + 10
+
+
+async def test_ten_identical_rules_sent_at_once_make_one_rule(shop) -> None:
+    answers = await asyncio.gather(
+        *(shop.call("post", "/points/rules", GUIDE_RULE) for _ in range(10))
+    )
+    assert sorted(answer.status for answer in answers) == [201] + [409] * 9
+    assert len((await shop.call("get", "/points/rules")).json["items"]) == 1

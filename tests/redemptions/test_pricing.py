@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from core.redemptions.pricing import Offer, Order, OrderLine, Quote, quote
+from core.redemptions.pricing import Offer, Order, OrderLine, Quote, Rejection, quote
 
 # --- factories -------------------------------------------------------------------------------
 
@@ -201,12 +201,25 @@ def test_threshold_ignores_shipping() -> None:
     assert rejection_reasons(result) == {"SPEND": "min_order_not_met"}
 
 
-def test_promotion_that_does_not_apply_is_left_out_silently() -> None:
+def test_promotion_that_does_not_apply_is_rejected_with_what_it_needed() -> None:
     promotion = as_promotion(fixed(min_order_amount=10**6))
 
     result = quote(order(), [promotion])
 
-    assert (result.applied, result.rejected) == ((), ())
+    assert (result.applied, result.rejected) == (
+        (),
+        (Rejection("promotion:1", "min_order_not_met", needed=10**6, had=1000),),
+    )
+
+
+def test_a_scoped_threshold_not_reached_says_it_counted_its_scope_only() -> None:
+    offer = threshold("SPEND", threshold=2000, skus=frozenset({"A"}))
+
+    result = quote(order(line("A", unit_amount=1500), line("B", unit_amount=5000)), [offer])
+
+    assert result.rejected == (
+        Rejection("SPEND", "min_order_not_met", needed=2000, had=1500, scope_only=True),
+    )
 
 
 # --- stacking --------------------------------------------------------------------------------
@@ -239,20 +252,26 @@ def test_non_stackable_coupon_after_an_accepted_coupon_is_rejected() -> None:
     assert rejection_reasons(result) == {"ALONE": "not_stackable"}
 
 
-def test_non_stackable_coupon_shuts_out_promotions() -> None:
+def test_non_stackable_coupon_shuts_out_promotions_naming_itself() -> None:
     offers = [as_promotion(percent()), fixed("ALONE", stackable=False)]
 
     result = quote(order(), offers)
 
-    assert (applied_amounts(result), result.rejected) == ({"ALONE": 100}, ())
+    assert (applied_amounts(result), result.rejected) == (
+        {"ALONE": 100},
+        (Rejection("promotion:1", "not_stackable", blocked_by="ALONE"),),
+    )
 
 
-def test_non_stackable_promotion_does_not_apply_next_to_a_coupon() -> None:
+def test_non_stackable_promotion_does_not_apply_next_to_a_coupon_it_names() -> None:
     offers = [as_promotion(percent(stackable=False)), fixed("COUPON")]
 
     result = quote(order(), offers)
 
-    assert (applied_amounts(result), result.rejected) == ({"COUPON": 100}, ())
+    assert (applied_amounts(result), result.rejected) == (
+        {"COUPON": 100},
+        (Rejection("promotion:1", "not_stackable", blocked_by="COUPON"),),
+    )
 
 
 def test_non_stackable_promotion_applies_when_it_is_the_only_offer() -> None:
@@ -542,26 +561,23 @@ def test_payable_is_never_negative_and_adds_up(case: tuple[Order, list[Offer]]) 
 
 @LAWS
 @given(orders_with_offers)
-def test_every_coupon_is_applied_or_rejected_exactly_once(case: tuple[Order, list[Offer]]) -> None:
+def test_every_offer_is_applied_or_rejected_exactly_once(case: tuple[Order, list[Offer]]) -> None:
     _, offers = case
 
     result = quote(*case)
 
     outcomes = Counter([d.ref for d in result.applied] + [r.ref for r in result.rejected])
-    coupon_refs = {offer.ref for offer in offers if not offer.is_promotion}
-    assert coupon_refs <= outcomes.keys() <= {offer.ref for offer in offers}
-    assert all(count == 1 for count in outcomes.values())
+    assert outcomes == Counter(offer.ref for offer in offers)
 
 
 @LAWS
 @given(orders_with_offers)
-def test_promotions_are_never_rejected(case: tuple[Order, list[Offer]]) -> None:
-    _, offers = case
-
+def test_a_stacking_rejection_names_an_offer_that_applied(case: tuple[Order, list[Offer]]) -> None:
     result = quote(*case)
 
-    promotion_refs = {offer.ref for offer in offers if offer.is_promotion}
-    assert not promotion_refs & {r.ref for r in result.rejected}
+    applied = {discount.ref for discount in result.applied}
+    blockers = {r.blocked_by for r in result.rejected if r.reason == "not_stackable"}
+    assert blockers <= applied
 
 
 @LAWS

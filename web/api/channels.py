@@ -53,18 +53,14 @@ def account_view(account: ChannelAccount, base_url: str) -> ChannelAccountOut:
 async def connect_telegram(request: Request) -> HTTPResponse:
     data = parse_body(request, TelegramConnect)
     ctx = request.app.ctx
-    connected = await connect_bot(ctx.channels.telegram, data.token, ctx.settings.base_url)
-    async with ctx.db.transaction() as session:
-        account = await service.save_account(
-            session,
-            ctx.channels.sealer,
-            merchant_id=current_merchant(request).id,
-            channel="telegram",
-            external_id=connected.bot_id,
-            name=connected.username,
-            credentials={"token": data.token},
-            webhook_secret=connected.webhook_secret,
-        )
+    account = await connect_bot(
+        ctx.channels.telegram,
+        ctx.db,
+        ctx.channels.sealer,
+        merchant_id=current_merchant(request).id,
+        token=data.token,
+        webhook_base=ctx.settings.base_url,
+    )
     return model_response(account_view(account, ctx.settings.base_url), status=201)
 
 
@@ -118,11 +114,14 @@ async def list_all(request: Request) -> HTTPResponse:
 )
 async def disconnect(request: Request, account_id: uuid.UUID) -> HTTPResponse:
     ctx = request.app.ctx
-    async with ctx.db.transaction() as session:
-        account = await service.get_account(session, current_merchant(request).id, account_id)
+    merchant_id = current_merchant(request).id
+    async with ctx.db.transaction(write=False) as session:
+        account = await service.get_account(session, merchant_id, account_id)
         credentials = service.credentials_of(ctx.channels.sealer, account)
-        view = account_view(account, ctx.settings.base_url)
-        await service.delete_account(session, account.merchant_id, account.id)
-    if view.channel == "telegram":
+    # The webhook goes while the row still holds the bot: once the row is gone another
+    # merchant may connect it, and a deleteWebhook sent then would cut their bot off.
+    if account.channel == "telegram":
         await disconnect_bot(ctx.channels.telegram, credentials["token"])
-    return model_response(view)
+    async with ctx.db.transaction() as session:
+        await service.delete_account(session, merchant_id, account.id)
+    return model_response(account_view(account, ctx.settings.base_url))

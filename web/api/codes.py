@@ -1,7 +1,5 @@
 """Code batches: generate, import a partner's CSV, redeem, hand out, export."""
 
-import csv
-import io
 import uuid
 
 from sanic import Request
@@ -19,6 +17,7 @@ from core.codes.schemas import (
     RedeemCodeRequest,
     RedeemCodeResult,
 )
+from core.csv_text import csv_text
 from core.customers.service import get_customer
 from core.errors import ValidationFailed
 from web.auth import api_blueprint, current_merchant
@@ -170,16 +169,8 @@ async def export(request: Request, batch_id: uuid.UUID) -> HTTPResponse | None:
         content_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="codes-{batch_id}.csv"'},
     )
-    await response.send(_csv_text([("code", "status", "customer", "used_at")]))
+    await response.send(csv_text([("code", "status", "customer", "used_at")]))
     async for rows in service.export_rows(db, merchant_id, batch_id):
-        await response.send(_csv_text(rows))
+        await response.send(csv_text(rows))
     await response.eof()
     return None
-
-
-def _csv_text(rows: list[tuple]) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    for row in rows:
-        writer.writerow(["" if value is None else value for value in row])
-    return buffer.getvalue()

@@ -64,12 +64,19 @@ async def put_settings(request: Request) -> HTTPResponse:
 
 
 @bp.post("/points/rules")
-@document(summary="Add an earning rule", ok=(201, RuleOut), body=RuleCreate)
+@document(
+    summary="Add an earning rule; one that duplicates a rule in force is refused "
+    "(409 duplicate_rule)",
+    ok=(201, RuleOut),
+    body=RuleCreate,
+    errors=(409,),
+)
 async def create_rule(request: Request) -> HTTPResponse:
     data = parse_body(request, RuleCreate)
     async with request.app.ctx.db.transaction() as session:
-        rule = await rules.create_rule(session, current_merchant(request).id, data)
-    return model_response(RuleOut.model_validate(rule), status=201)
+        rule, warnings = await rules.create_rule(session, current_merchant(request).id, data)
+    view = RuleOut.model_validate(rule).model_copy(update={"warnings": warnings})
+    return model_response(view, status=201)
 
 
 @bp.get("/points/rules")

@@ -18,7 +18,6 @@ from core.activities.service import activity_by_slug, effective_status, get_acti
 from core.activities.service import live_activities as live_activities_of
 from core.activities.views import collection_view, envelope_view
 from core.clock import utcnow
-from core.coupons.templates import get_template
 from core.customers.service import customer_by_id
 from core.errors import NotFound
 
@@ -181,12 +180,7 @@ async def _result_replies(
     conv: Conversation, activity: Activity, result: PlayResult, referrer: uuid.UUID | None
 ) -> list[Reply]:
     t = conv.t
-    template = None
-    if result.reward.coupon is not None:
-        template = await get_template(
-            conv.session, conv.merchant.id, result.reward.coupon.template_id
-        )
-    text = reward_text(t, result.reward, template)
+    text = reward_text(t, result.reward)
     if result.prize is not None and not result.prize.consolation:
         text = t("play.won", prize=result.prize.name) + "\n" + text
     if result.group is not None and result.group.status == "open":
@@ -215,8 +209,10 @@ async def _result_replies(
     replies.append(result_reply)
     if result.group is not None and result.group.status == "open":
         replies.append(_share_reply(conv, activity, group=result.group.id))
-    if result.reward.coupon is not None and template is not None:
-        replies.append(coupon_qr(conv, result.reward.coupon.code, coupon_terms(t, template)))
+    if result.reward.coupon is not None:
+        replies.append(
+            coupon_qr(conv, result.reward.coupon.code, coupon_terms(t, result.reward.coupon))
+        )
     return replies
 
 

@@ -11,11 +11,10 @@ from bots.conversation.texts import coupon_line, coupon_terms, refusal_text, rew
 from core.clock import utcnow
 from core.codes.flows import try_code
 from core.coupons.service import coupon_view, customer_coupon, list_customer_coupons
-from core.coupons.templates import get_template, templates_by_id
+from core.coupons.templates import get_template
 from core.points import catalogue
 from core.points.balances import points_view
 from core.points.flows import exchange
-from core.rewards.schemas import GrantedReward
 
 SHOWN = 10
 
@@ -32,9 +31,8 @@ async def my_coupons(conv: Conversation) -> list[Reply]:
     )
     if not page.items:
         return [Reply(text=t("coupons.none"), options=(_activities(conv), menu_option(conv)))]
-    templates = await templates_by_id(conv.session, {c.template_id for c in page.items})
     ordered = sorted(page.items, key=lambda c: (c.valid_until is None, c.valid_until))
-    lines = [coupon_line(t, coupon, templates[coupon.template_id]) for coupon in ordered]
+    lines = [coupon_line(t, coupon) for coupon in ordered]
     text = t("coupons.title") + "\n\n" + "\n\n".join(lines)
     if page.next_cursor:
         text += "\n\n" + t("coupons.more")
@@ -55,7 +53,7 @@ async def coupon_code(conv: Conversation, coupon_id: uuid.UUID) -> list[Reply]:
         return await my_coupons(conv)
     template = await get_template(conv.session, conv.merchant.id, coupon.template_id)
     shown = coupon_view(coupon, template, conv.external_id, utcnow())
-    return [coupon_qr(conv, shown.code, coupon_terms(conv.t, template))]
+    return [coupon_qr(conv, shown.code, coupon_terms(conv.t, shown))]
 
 
 async def my_points(conv: Conversation) -> list[Reply]:
@@ -82,7 +80,7 @@ async def my_points(conv: Conversation) -> list[Reply]:
 async def exchange_item(conv: Conversation, item_id: uuid.UUID) -> list[Reply]:
     t = conv.t
     result = await exchange(conv.session, conv.merchant.id, conv.external_id, item_id)
-    text = await _granted(conv, result.reward) + "\n" + t("points.balance", points=result.balance)
+    text = reward_text(t, result.reward) + "\n" + t("points.balance", points=result.balance)
     return [
         Reply(
             text=text,
@@ -114,19 +112,12 @@ async def redeem_typed_code(conv: Conversation, typed: str) -> list[Reply]:
         retry = Option(id=option_id(Action.REDEEM_CODE), title=conv.t("button.try_another_code"))
         return [Reply(text=refusal_text(conv.t, tried.wrong), options=(retry, menu_option(conv)))]
     conv.identity.awaiting = None
-    text = conv.t("code.redeemed") + "\n" + await _granted(conv, tried.redeemed.reward)
+    text = conv.t("code.redeemed") + "\n" + reward_text(conv.t, tried.redeemed.reward)
     options = (
         Option(id=option_id(Action.MY_COUPONS), title=conv.t("button.my_coupons")),
         menu_option(conv),
     )
     return [Reply(text=text, options=options)]
-
-
-async def _granted(conv: Conversation, reward: GrantedReward) -> str:
-    template = None
-    if reward.coupon is not None:
-        template = await get_template(conv.session, conv.merchant.id, reward.coupon.template_id)
-    return reward_text(conv.t, reward, template)
 
 
 def _activities(conv: Conversation) -> Option:
