@@ -13,7 +13,7 @@ from bots.channels import ChatChannels
 from core.broker import Broker, broker_from_url
 from core.db import Database
 from core.settings import Settings
-from web import console, health, limits, observability, qr, share, webchat, webhooks
+from web import assets, console, health, limits, observability, qr, share, webchat, webhooks
 from web.api import API_PREFIX, api_blueprints
 from web.errors import JSONErrorHandler
 from web.webhooks import telegram as telegram_webhooks
@@ -51,7 +51,16 @@ def create_app(
     _add_docs(app)
     app.blueprint(api_blueprints())
     app.blueprint(
-        [health.bp, webhooks.bp, telegram_webhooks.bp, console.bp, share.bp, webchat.bp, qr.bp]
+        [
+            health.bp,
+            webhooks.bp,
+            telegram_webhooks.bp,
+            console.bp,
+            share.bp,
+            webchat.bp,
+            qr.bp,
+            assets.bp,
+        ]
     )
     _manage_resources(app, owns_db=db is None, owns_broker=broker is None, run_workers=run_workers)
     return app

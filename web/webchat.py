@@ -5,7 +5,6 @@
 (bots/webchat/identity.py); the activity's slug names the merchant whose conversation it is.
 """
 
-import re
 from functools import partial
 from pathlib import Path
 from typing import Annotated, Literal
@@ -31,7 +30,7 @@ from core.merchants.service import get_merchant
 from core.text import cleaned
 from web.body import parse_customer_body
 from web.openapi_docs import document
-from web.pages import render
+from web.pages import accepted_languages, render
 from web.responses import model_response
 
 bp = Blueprint("webchat")
@@ -43,13 +42,6 @@ bp.static(SCRIPT_URL, STATIC / "webchat.js", name="webchat_js")
 bp.static(STYLE_URL, STATIC / "webchat.css", name="webchat_css")
 
 SLUG = "<slug:[A-Za-z0-9_-]{1,32}>"
-# A language tag such as "es-MX"; anything odder in Accept-Language is ignored.
-LANGUAGE_TAG = re.compile(r"^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$")
-# No inline script or style, nothing from elsewhere but images (an activity's cover).
-PAGE_POLICY = (
-    "default-src 'self'; img-src * data:; script-src 'self'; style-src 'self'; "
-    "object-src 'none'; base-uri 'none'; form-action 'self'"
-)
 
 
 class ChatMessage(BaseModel):
@@ -89,13 +81,9 @@ async def chat_page(request: Request, slug: str) -> HTTPResponse:
 
 
 def _page(status: int = 200, **context: object) -> HTTPResponse:
-    response = render(
+    return render(
         "webchat.html", status=status, script_url=SCRIPT_URL, style_url=STYLE_URL, **context
     )
-    response.headers["Content-Security-Policy"] = PAGE_POLICY
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Referrer-Policy"] = "same-origin"
-    return response
 
 
 @bp.post(f"/webchat/{SLUG}/messages")
@@ -136,6 +124,6 @@ async def post_message(request: Request, slug: str) -> HTTPResponse:
 
 
 def first_language(accept_language: str) -> str | None:
-    """The first tag of an Accept-Language header ("es-MX,es;q=0.9" → "es-MX"), if it is one."""
-    first = accept_language.split(",")[0].split(";")[0].strip()
-    return first if len(first) <= 16 and LANGUAGE_TAG.match(first) else None
+    """The most wanted tag of an Accept-Language header ("es-MX,es;q=0.9" → "es-MX")."""
+    tags = accepted_languages(accept_language)
+    return tags[0] if tags else None

@@ -13,23 +13,40 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_datetime
 from babel.numbers import format_currency, get_currency_precision
 
-LOCALES_DIR = Path(__file__).parent / "locales"
 DEFAULT_LANGUAGE = "en"
 
 
-@cache
+class Catalogs:
+    """One JSON file of texts per language in a folder: the chats' here, the web pages' in
+    web/locales. Both offer the same languages."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    @cache  # noqa: B019 (two instances, each alive for the whole process)
+    def texts(self, language: str) -> dict[str, str]:
+        return json.loads((self.folder / f"{language}.json").read_text(encoding="utf-8"))
+
+    @cache  # noqa: B019
+    def languages(self) -> tuple[str, ...]:
+        return tuple(sorted(path.stem for path in self.folder.glob("*.json")))
+
+
+CHAT_TEXTS = Catalogs(Path(__file__).parent / "locales")
+
+
 def catalog(language: str) -> dict[str, str]:
-    return json.loads((LOCALES_DIR / f"{language}.json").read_text(encoding="utf-8"))
+    return CHAT_TEXTS.texts(language)
 
 
-@cache
 def languages() -> tuple[str, ...]:
-    return tuple(sorted(path.stem for path in LOCALES_DIR.glob("*.json")))
+    return CHAT_TEXTS.languages()
 
 
-def pick_language(chosen: str | None, app_language: str | None) -> str:
-    """The first of: the customer's choice, their app's language ("es-MX" → "es"), English."""
-    for candidate in (chosen, app_language):
+def pick_language(*candidates: str | None) -> str:
+    """The first candidate that is a language we speak ("es-MX" counts as "es"), else
+    English: the customer's choice, then their app's (or browser's) language."""
+    for candidate in candidates:
         if candidate:
             base = candidate.replace("_", "-").split("-")[0].lower()
             if base in languages():
@@ -40,16 +57,17 @@ def pick_language(chosen: str | None, app_language: str | None) -> str:
 class Translator:
     """Texts, money and times for one customer of one merchant."""
 
-    def __init__(self, language: str, timezone: str) -> None:
+    def __init__(self, language: str, timezone: str, texts: Catalogs = CHAT_TEXTS) -> None:
         self.language = language
         self.timezone = ZoneInfo(timezone)
+        self.texts = texts
 
     def __call__(self, key: str, **values: object) -> str:
-        text = catalog(self.language).get(key) or catalog(DEFAULT_LANGUAGE)[key]
+        text = self.texts.texts(self.language).get(key) or self.texts.texts(DEFAULT_LANGUAGE)[key]
         return text.format(**values) if values else text
 
     def has(self, key: str) -> bool:
-        return key in catalog(DEFAULT_LANGUAGE)
+        return key in self.texts.texts(DEFAULT_LANGUAGE)
 
     def money(self, minor_units: int, currency: str) -> str:
         digits = get_currency_precision(currency)

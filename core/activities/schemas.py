@@ -9,6 +9,7 @@ from core.coupons.schemas import CouponTemplateOut
 from core.customers.schemas import ExternalId
 from core.money import Money
 from core.rewards.schemas import GrantedReward, Reward
+from core.urls import WebUrl
 
 ActivityKind = Literal["lucky_draw", "marquee", "red_envelope", "collection"]
 ActivityStatus = Literal["draft", "scheduled", "live", "paused", "ended"]
@@ -127,7 +128,7 @@ class ActivityCreate(BaseModel):
     kind: ActivityKind
     name: str = Field(min_length=1, max_length=200)
     description: str = Field(default="", max_length=5000)
-    cover_image_url: str | None = Field(default=None, max_length=500, pattern=r"^https?://")
+    cover_image_url: WebUrl | None = None
     starts_at: UtcTimestamp
     ends_at: UtcTimestamp
     rules: Rules = Field(default_factory=Rules)
@@ -144,7 +145,7 @@ class ActivityPatch(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     name: str | None = Field(default=None, min_length=1, max_length=200)
     description: str | None = Field(default=None, max_length=5000)
-    cover_image_url: str | None = Field(default=None, max_length=500, pattern=r"^https?://")
+    cover_image_url: WebUrl | None = None
     starts_at: UtcTimestamp | None = None
     ends_at: UtcTimestamp | None = None
     rules: Rules | None = None

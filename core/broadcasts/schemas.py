@@ -4,12 +4,13 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from core.jobs.schemas import JobOut
+from core.urls import HttpsUrl, WebUrl
 
 
 class BroadcastLink(BaseModel):
     model_config = ConfigDict(extra="forbid")
     title: str = Field(min_length=1, max_length=20)
-    url: str = Field(max_length=500, pattern=r"^https?://[\x21-\x7e]+$")
+    url: WebUrl
 
 
 class Segment(BaseModel):
@@ -39,7 +40,7 @@ class BroadcastCreate(BaseModel):
         },
     )
     text: str = Field(min_length=1, max_length=1024)
-    image_url: str | None = Field(default=None, max_length=500, pattern=r"^https://[\x21-\x7e]+$")
+    image_url: HttpsUrl | None = None
     link: BroadcastLink | None = None
     activity: uuid.UUID | None = Field(
         default=None, description="Adds a button that opens this activity in the chat"

@@ -15,6 +15,9 @@ class Merchant(UUIDPrimaryKey, CreatedAt, Base):
     name: Mapped[str] = mapped_column(String(200))
     currency: Mapped[str] = mapped_column(String(3))
     timezone: Mapped[str] = mapped_column(String(64))
+    # How the share pages and preview cards look: a #rrggbb colour and a logo's https URL.
+    brand_color: Mapped[str | None] = mapped_column(String(7))
+    logo_url: Mapped[str | None] = mapped_column(String(500))
 
 
 class ApiKey(UUIDPrimaryKey, CreatedAt, Base):

@@ -1,9 +1,12 @@
 import uuid
 from datetime import datetime
+from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel.numbers import list_currencies
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from core.urls import HttpsUrl
 
 _CURRENCIES = frozenset(list_currencies())
 
@@ -39,6 +42,22 @@ class MerchantCreate(BaseModel):
         return check_timezone(value)
 
 
+BrandColor = Annotated[
+    str, Field(pattern=r"^#[0-9a-fA-F]{6}$", description="#rrggbb", examples=["#5b3bd6"])
+]
+
+
+class MerchantPatch(BaseModel):
+    """What a merchant may change of its profile (currency and timezone are fixed: amounts and
+    days already recorded depend on them)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    brand_color: BrandColor | None = None
+    logo_url: HttpsUrl | None = None
+
+
 class MerchantOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
@@ -46,6 +65,8 @@ class MerchantOut(BaseModel):
     name: str
     currency: str
     timezone: str
+    brand_color: str | None
+    logo_url: str | None
     created_at: datetime
 
 

@@ -13,10 +13,11 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import utcnow
+from core.errors import ValidationFailed
 from core.events.service import record_event
 from core.merchants.errors import ApiKeyNotFound, InvalidApiKey, MerchantNotFound
 from core.merchants.models import ApiKey, Merchant
-from core.merchants.schemas import MerchantCreate
+from core.merchants.schemas import MerchantCreate, MerchantPatch
 
 KEY_PREFIX = "cft_"
 # Writing last_used_at on every request would turn each read into a write; minute precision is
@@ -49,6 +50,19 @@ async def get_merchant(session: AsyncSession, merchant_id: uuid.UUID) -> Merchan
     merchant = await find_merchant(session, merchant_id)
     if merchant is None:
         raise MerchantNotFound()
+    return merchant
+
+
+async def update_merchant(
+    session: AsyncSession, merchant_id: uuid.UUID, patch: MerchantPatch
+) -> Merchant:
+    merchant = await get_merchant(session, merchant_id)
+    changes = patch.model_dump(exclude_unset=True)
+    if changes.get("name", "") is None:
+        raise ValidationFailed("name cannot be null", field="name")
+    for field, value in changes.items():
+        setattr(merchant, field, value.lower() if field == "brand_color" and value else value)
+    await session.flush()
     return merchant
 
 

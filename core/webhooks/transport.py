@@ -26,8 +26,8 @@ from ipaddress import ip_address
 import httpcore
 import httpx
 
+from core.addresses import IPAddress, non_public_kind
 from core.settings import Settings
-from core.webhooks.addresses import IPAddress, non_public_kind
 from core.webhooks.errors import AddressRefused
 
 Resolve = Callable[[str, int], Awaitable[list[IPAddress]]]

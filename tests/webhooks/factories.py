@@ -9,10 +9,11 @@ from ipaddress import ip_address
 import httpx
 from sqlalchemy import insert, select
 
+from core.addresses import IPAddress
 from core.clock import utcnow
 from core.db import Database
 from core.events.service import EventEnvelope
-from core.webhooks.addresses import IPAddress
+from core.webhooks.delivery import deliver_due
 from core.webhooks.models import WebhookDelivery, WebhookEndpoint
 from core.webhooks.schemas import EndpointCreate
 from core.webhooks.service import create_endpoint
@@ -134,3 +135,12 @@ class InFlightGauge:
 
     async def _answered(self, response: httpx.Response) -> None:
         self._now[response.request.url.path] -= 1
+
+
+async def deliver_all(db: Database, client: httpx.AsyncClient) -> int:
+    """Runs of the sending job until one finds nothing to send: a run leases for a few seconds
+    only, and on a loaded machine one run may not get through everything."""
+    attempted = 0
+    while sent := await deliver_due(db, client):
+        attempted += sent
+    return attempted

@@ -5,11 +5,12 @@ from datetime import timedelta
 
 from core.clock import utcnow
 from core.webhooks.circuit import FAILURES_TO_OPEN
-from core.webhooks.delivery import PER_ENDPOINT, deliver_due
+from core.webhooks.delivery import PER_ENDPOINT
 from core.webhooks.models import WebhookEndpoint
 from tests.factories import merchant_with_key
 from tests.webhooks.factories import (
     InFlightGauge,
+    deliver_all,
     deliveries,
     due_deliveries,
     endpoint,
@@ -29,9 +30,9 @@ async def test_a_dead_endpoints_thousands_of_retries_do_not_delay_fresh_deliveri
     await due_deliveries(db, fresh, 40)
     shop.hold(until_in_flight=2 * PER_ENDPOINT, or_received=2 * PER_ENDPOINT)
     async with sending_client(db) as client:
-        await deliver_due(db, client)
-    first_round = shop.paths()[: 2 * PER_ENDPOINT]
-    assert sorted(first_round) == ["/dead"] * PER_ENDPOINT + ["/fresh"] * PER_ENDPOINT
+        await deliver_all(db, client)
+        first_round = shop.paths()[: 2 * PER_ENDPOINT]
+        assert sorted(first_round) == ["/dead"] * PER_ENDPOINT + ["/fresh"] * PER_ENDPOINT
     assert [d.status for d in await deliveries(db, fresh.id)] == ["succeeded"] * 40
     # Its circuit opened: no more than the attempts in flight when it did.
     assert shop.paths().count("/dead") < FAILURES_TO_OPEN + PER_ENDPOINT
@@ -51,7 +52,7 @@ async def test_a_merchant_with_many_busy_endpoints_leaves_room_for_another(db, s
     total = db.settings.webhook_concurrency
     shop.hold(until_in_flight=total, or_received=81)
     async with sending_client(db) as client:
-        assert await deliver_due(db, client) == 81
+        assert await deliver_all(db, client) == 81
     assert "/small" in shop.paths()[:total]
 
 
@@ -61,7 +62,7 @@ async def test_one_endpoint_never_has_more_than_its_share_in_flight(db, shop) ->
     shop.hold(until_in_flight=PER_ENDPOINT, or_received=12)
     async with sending_client(db) as client:
         gauge = InFlightGauge(client)
-        assert await deliver_due(db, client) == 12
+        assert await deliver_all(db, client) == 12
     assert gauge.most_by_path["/busy"] == PER_ENDPOINT
 
 
@@ -74,7 +75,7 @@ async def test_no_more_than_the_total_are_in_flight_across_endpoints(db, shop) -
     shop.hold(until_in_flight=total, or_received=50)
     async with sending_client(db) as client:
         gauge = InFlightGauge(client)
-        assert await deliver_due(db, client) == 50
+        assert await deliver_all(db, client) == 50
     assert len(shop.received) == 50
     assert gauge.most == total
     assert max(gauge.most_by_path.values()) <= PER_ENDPOINT

@@ -12,6 +12,7 @@ from core.merchants.schemas import (
     ApiKeyList,
     ApiKeyOut,
     MerchantOut,
+    MerchantPatch,
 )
 from web.auth import api_blueprint, current_merchant
 from web.body import parse_body
@@ -25,6 +26,20 @@ bp = api_blueprint("merchants")
 @document(summary="The merchant this API key belongs to", ok=(200, MerchantOut))
 async def get_own_merchant(request: Request) -> HTTPResponse:
     return model_response(MerchantOut.model_validate(current_merchant(request)))
+
+
+@bp.patch("/merchant")
+@document(
+    summary="Change the merchant's name, brand colour or logo (shown on share pages)",
+    ok=(200, MerchantOut),
+    body=MerchantPatch,
+)
+async def update_own_merchant(request: Request) -> HTTPResponse:
+    patch = parse_body(request, MerchantPatch)
+    async with request.app.ctx.db.transaction() as session:
+        merchant = await service.update_merchant(session, current_merchant(request).id, patch)
+        view = MerchantOut.model_validate(merchant)
+    return model_response(view)
 
 
 @bp.get("/api-keys")

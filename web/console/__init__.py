@@ -4,7 +4,7 @@ from sanic import Blueprint, Request
 from sanic.response import HTTPResponse
 from sanic_ext import openapi
 
-from web.pages import render
+from web.pages import page_translator, render
 
 bp = Blueprint("console", url_prefix="/console")
 
@@ -12,4 +12,9 @@ bp = Blueprint("console", url_prefix="/console")
 @bp.get("/")
 @openapi.exclude()
 async def console_home(request: Request) -> HTTPResponse:
-    return render("console_home.html", docs_url="/api/v1/docs", health_url="/healthz")
+    return render(
+        "console_home.html",
+        t=page_translator(request, "UTC"),
+        docs_url="/api/v1/docs",
+        health_url="/healthz",
+    )

@@ -1,4 +1,4 @@
-"""Which IP addresses a webhook may reach: public unicast ones only.
+"""Which IP addresses Confetti may connect to on a merchant's behalf: public unicast ones only.
 
 The tables are explicit rather than `ipaddress`'s `is_global`/`is_private`, whose ranges differ
 between Python versions (3.11 counts multicast as global and knows nothing of NAT64), and
