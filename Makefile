@@ -29,7 +29,7 @@ test: $(VENV)/.installed-test
 	$(BIN)/pytest
 
 bench: $(VENV)/.installed-test
-	$(BIN)/python -m bench.codes
+	$(BIN)/python -m bench.run
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check --fix .

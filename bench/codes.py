@@ -1,4 +1,5 @@
-"""How fast a generated code batch is made and stored, against a raw bulk insert of the same rows.
+"""How fast a generated code batch is made and stored, against a raw bulk load (COPY on
+PostgreSQL) of the same rows.
 
     python -m bench.codes [--count 1000000] [--postgres URL]
 
@@ -11,13 +12,11 @@ import argparse
 import asyncio
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
-from sqlalchemy import insert, text
-from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy import insert
 
+from bench.served import fresh_database
 from core.clock import utcnow
 from core.codes import patterns
 from core.codes.models import Code, CodeBatch
@@ -26,17 +25,8 @@ from core.codes.service import create_batch
 from core.db import Database
 from core.merchants.schemas import MerchantCreate
 from core.merchants.service import create_merchant
-from core.migrations import upgrade_to_head
-from core.settings import Settings
 
 PATTERN = "BENCH-#####-#####"
-
-
-async def _fresh_database(url: str, folder: Path) -> Database:
-    settings = Settings(database_url=url, secret_key="b" * 40, data_dir=folder)
-    db = Database(settings)
-    await upgrade_to_head(db)
-    return db
 
 
 async def _service_run(db: Database, count: int) -> float:
@@ -61,7 +51,8 @@ async def _service_run(db: Database, count: int) -> float:
 
 
 async def _raw_run(db: Database, count: int) -> float:
-    """The same rows, made before the clock starts, inserted in the same chunks."""
+    """The same rows, made before the clock starts: COPY on PostgreSQL, chunked INSERTs on
+    SQLite (it has no bulk loader)."""
     async with db.transaction() as session:
         merchant = await create_merchant(
             session, MerchantCreate(name="Raw", currency="EUR", timezone="UTC")
@@ -85,41 +76,35 @@ async def _raw_run(db: Database, count: int) -> float:
     ]
     started = time.perf_counter()
     async with db.transaction() as session:
-        for start in range(0, len(rows), 5_000):
-            await session.execute(insert(Code), rows[start : start + 5_000])
+        if db.dialect == "postgresql":
+            await _copy(session, rows)
+        else:
+            for start in range(0, len(rows), 5_000):
+                await session.execute(insert(Code), rows[start : start + 5_000])
     return time.perf_counter() - started
 
 
-async def _measure(url: str, count: int, folder: Path) -> tuple[float, float]:
-    db = await _fresh_database(url, folder)
-    try:
-        return await _service_run(db, count), await _raw_run(db, count)
-    finally:
-        await db.dispose()
+async def _copy(session, rows: list[dict]) -> None:
+    """PostgreSQL's fastest bulk load, COPY, straight through the asyncpg connection."""
+    connection = await session.connection()
+    raw = (await connection.get_raw_connection()).driver_connection
+    columns = list(rows[0])
+    records = [tuple(row[column] for column in columns) for row in rows]
+    await raw.copy_records_to_table("codes", records=records, columns=columns)
 
 
-async def _with_postgres(admin_url: str, count: int, folder: Path) -> tuple[float, float]:
-    name = f"confetti_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_async_engine(admin_url, isolation_level="AUTOCOMMIT")
-    async with admin.connect() as conn:
-        await conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-        return await _measure(url, count, folder)
-    finally:
-        async with admin.connect() as conn:
-            await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        await admin.dispose()
+async def measure_in(db: Database, count: int) -> tuple[float, float]:
+    """Seconds for the service to make and store `count` codes, and for the raw bulk load."""
+    return await _service_run(db, count), await _raw_run(db, count)
 
 
 async def main(count: int, postgres: str | None) -> None:
     results = []
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder)
-        sqlite = f"sqlite+aiosqlite:///{path / 'bench.db'}"
-        results.append(("sqlite", *await _measure(sqlite, count, path)))
-        if postgres:
-            results.append(("postgresql", *await _with_postgres(postgres, count, path)))
+        for backend in ("sqlite", "postgresql") if postgres else ("sqlite",):
+            async with fresh_database(backend, path, postgres or "") as db:
+                results.append((backend, *await measure_in(db, count)))
     print(f"\n{count:,} generated codes, pattern {PATTERN}\n")
     print(f"{'database':<12}{'service codes/s':>18}{'raw insert rows/s':>20}{'ratio':>8}")
     for backend, service_seconds, raw_seconds in results:
