@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import utcnow
 from core.code_alphabet import display_code, generate_code
+from core.coupons import claims
 from core.coupons.errors import (
     ClaimClosed,
     ClaimNotOpen,
@@ -18,10 +19,12 @@ from core.coupons.errors import (
     OutOfStock,
     PromotionNotClaimable,
     TemplateInactive,
+    TemplateNotFound,
 )
 from core.coupons.models import Coupon, CouponTemplate
 from core.coupons.schemas import CouponOut, IssueOutcome, IssueRequest, IssueResult, Scope
 from core.coupons.templates import get_template, seconds_until, templates_by_id
+from core.customers.errors import CustomerNotFound
 from core.customers.models import Customer
 from core.customers.service import find_customer, get_customer
 from core.errors import ConfettiError
@@ -44,14 +47,54 @@ ISSUE_JOB_KIND = "coupons.issue"
 
 async def claim_coupon(
     session: AsyncSession, merchant_id: uuid.UUID, template_id: uuid.UUID, customer_external_id: str
-) -> tuple[Coupon, CouponTemplate, Customer]:
-    """A customer claims one coupon: window, limit and stock all hold under any concurrency."""
+) -> tuple[Coupon, CouponTemplate, Customer | None]:
+    """A customer claims one coupon: window, limit and stock all hold under any concurrency.
+
+    On PostgreSQL the claim is one statement (`claims`); the customer is then not loaded and
+    comes back as None. SQLite keeps the step-by-step path: it has one writer at a time anyway.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        coupon, template = await _claim_in_one_round_trip(
+            session, merchant_id, template_id, customer_external_id
+        )
+        return coupon, template, None
     template = await get_template(session, merchant_id, template_id)
     customer = await get_customer(session, merchant_id, customer_external_id)
     now = utcnow()
     _check_claim_window(template, now)
     coupon = await _issue_coupon(session, template, customer, now, source="claim")
     return coupon, template, customer
+
+
+async def _claim_in_one_round_trip(
+    session: AsyncSession, merchant_id: uuid.UUID, template_id: uuid.UUID, external_id: str
+) -> tuple[Coupon, CouponTemplate]:
+    """Raises what the step-by-step path would, in the same order of checks."""
+    now = utcnow()
+    outcome = await claims.claim_in_one_statement(
+        session, merchant_id, template_id, external_id, now, generate_code()
+    )
+    template = outcome.template
+    if template is None:
+        raise TemplateNotFound(field="template_id")
+    if outcome.customer_id is None:
+        raise CustomerNotFound(field="customer")
+    if not outcome.claimable:
+        _check_claim_window(template, now)
+        _check_issuable(template)
+    if not outcome.quota_ok:
+        raise LimitReached(template.per_customer_limit)
+    if outcome.coupon is not None:
+        return outcome.coupon, template
+    # The quota is taken. Either the statement's shard was empty (others may not be) or the
+    # random code collided: finish step by step, in the same transaction.
+    if not outcome.stock_ok and not await stock.take_stock(session, template.stock_owner):
+        raise OutOfStock()
+    coupon = await _insert_with_unique_code(
+        session, template, outcome.customer_id, now, "claim", None
+    )
+    await _record_claimed(session, template, coupon, "claim")
+    return coupon, template
 
 
 def _check_claim_window(template: CouponTemplate, now: datetime) -> None:
@@ -70,10 +113,7 @@ async def _issue_coupon(
     source: str,
     amount_off: int | None = None,
 ) -> Coupon:
-    if template.auto_apply:
-        raise PromotionNotClaimable()
-    if template.status != "active":
-        raise TemplateInactive()
+    _check_issuable(template)
     # The per-customer limit first: it touches only this customer's row, so a refused claim
     # never waits on the template's (hot) stock row.
     limit = template.per_customer_limit
@@ -85,7 +125,21 @@ async def _issue_coupon(
         session, template.stock_owner
     ):
         raise OutOfStock()
-    coupon = await _insert_with_unique_code(session, template, customer, now, source, amount_off)
+    coupon = await _insert_with_unique_code(session, template, customer.id, now, source, amount_off)
+    await _record_claimed(session, template, coupon, source)
+    return coupon
+
+
+def _check_issuable(template: CouponTemplate) -> None:
+    if template.auto_apply:
+        raise PromotionNotClaimable()
+    if template.status != "active":
+        raise TemplateInactive()
+
+
+async def _record_claimed(
+    session: AsyncSession, template: CouponTemplate, coupon: Coupon, source: str
+) -> None:
     await record_event(
         session,
         merchant_id=template.merchant_id,
@@ -93,17 +147,16 @@ async def _issue_coupon(
         payload={
             "coupon_id": str(coupon.id),
             "template_id": str(template.id),
-            "customer_id": str(customer.id),
+            "customer_id": str(coupon.customer_id),
             "source": source,
         },
     )
-    return coupon
 
 
 async def _insert_with_unique_code(
     session: AsyncSession,
     template: CouponTemplate,
-    customer: Customer,
+    customer_id: uuid.UUID,
     now: datetime,
     source: str,
     amount_off: int | None,
@@ -116,7 +169,7 @@ async def _insert_with_unique_code(
             id=uuid.uuid4(),
             merchant_id=template.merchant_id,
             template_id=template.id,
-            customer_id=customer.id,
+            customer_id=customer_id,
             code=generate_code(),
             created_at=now,
             valid_from=valid_from,

@@ -3,12 +3,14 @@
 import asyncio
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from core.clock import utcnow
 from core.coupons.errors import LimitReached, OutOfStock
 from core.coupons.models import Coupon
 from core.coupons.service import claim_coupon
+from core.stock.service import remaining_stock
 from tests.factories import bearer, coupon_template, customer, merchant_with_key
 
 
@@ -248,3 +250,18 @@ async def test_every_coupon_view_carries_the_terms_of_its_kind(client, db) -> No
     assert sorted(listed.json["items"], key=lambda c: c["code"]) == sorted(
         claimed.values(), key=lambda c: c["code"]
     )
+
+
+async def test_last_units_of_a_sharded_template_still_sell_when_the_picked_shard_is_empty(db):
+    merchant, _ = await merchant_with_key(db)
+    template = await coupon_template(db, merchant, total_stock=3, stock_shards=16)
+    for n in range(4):
+        await customer(db, merchant, f"last-{n}")
+    for n in range(3):  # 13 of the 16 shards are empty: most picks land on an empty one
+        async with db.transaction() as session:
+            await claim_coupon(session, merchant.id, template.id, f"last-{n}")
+    with pytest.raises(OutOfStock):
+        async with db.transaction() as session:
+            await claim_coupon(session, merchant.id, template.id, "last-3")
+    async with db.transaction(write=False) as session:
+        assert await remaining_stock(session, template.stock_owner) == 0
