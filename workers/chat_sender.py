@@ -84,6 +84,9 @@ class ChatSender:
         self.in_doubt = timedelta(seconds=in_doubt_seconds)
         self._slots = asyncio.Semaphore(concurrency)
         self._round_ends = 0.0
+        # The chats this process is sending to: one task at a time per chat, so a round never
+        # takes a message that an earlier round (abandoned, or still running) holds.
+        self._chats_in_hand: set[tuple[uuid.UUID, str]] = set()
         self._wake = asyncio.Event()
         self._account_buckets: dict[uuid.UUID, TokenBucket] = {}
         self._chat_buckets: dict[tuple[uuid.UUID, str], TokenBucket] = {}
@@ -120,23 +123,40 @@ class ChatSender:
             accounts = await accounts_by_id(session, {m.account_id for m in due})
         chats: defaultdict[tuple[uuid.UUID, str], list[OutgoingMessage]] = defaultdict(list)
         for message in due:
-            chats[(message.account_id, message.address)].append(message)
-        handled = await asyncio.gather(
-            *(self._send_chat(accounts.get(key[0]), messages) for key, messages in chats.items())
+            if (message.account_id, message.address) not in self._chats_in_hand:
+                chats[(message.account_id, message.address)].append(message)
+        self._chats_in_hand |= chats.keys()
+        # Every chat's outcome, failures included: a round that ended at the first failure
+        # would leave the other chats' sends running, and the next round would send them again.
+        outcomes = await asyncio.gather(
+            *(
+                self._send_chat(key, accounts.get(key[0]), messages)
+                for key, messages in chats.items()
+            ),
+            return_exceptions=True,
         )
-        return sum(handled)
+        for outcome in outcomes:
+            if isinstance(outcome, BaseException):
+                log.error("chat_sender.chat.failed", exc_info=outcome)
+        return sum(outcome for outcome in outcomes if isinstance(outcome, int))
 
     async def _send_chat(
-        self, account: ChannelAccount | None, messages: list[OutgoingMessage]
+        self,
+        chat: tuple[uuid.UUID, str],
+        account: ChannelAccount | None,
+        messages: list[OutgoingMessage],
     ) -> int:
         """One chat's messages in order; the first that must wait holds back the rest.
-        Returns how many were handled."""
+        Returns how many were handled. `chat` is in hand (see `send_due`) until it returns."""
         handled = 0
-        async with self._slots:
-            for message in messages:
-                if account is None or not await self._deliver(account, message):
-                    break
-                handled += 1
+        try:
+            async with self._slots:
+                for message in messages:
+                    if account is None or not await self._deliver(account, message):
+                        break
+                    handled += 1
+        finally:
+            self._chats_in_hand.discard(chat)
         return handled
 
     async def _deliver(self, account: ChannelAccount, message: OutgoingMessage) -> bool:
@@ -156,6 +176,10 @@ class ChatSender:
             return False  # next round: the lease must be renewed first
         for bucket in buckets:
             await bucket.take()
+        if asyncio.get_running_loop().time() > self._round_ends:
+            # The reads and waits above ran past the round (a busy database): the lease that
+            # makes this process the only sender may lapse before the send is recorded.
+            return False
         reports_status = self.senders[account.channel].reports_status
         if reports_status:
             # Should this process die before the outcome is recorded, no sender may send it

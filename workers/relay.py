@@ -34,20 +34,31 @@ class OutboxRelay:
         self._wake = asyncio.Event()
 
     async def relay_once(self) -> int:
-        """Publish one batch; return how many events went out."""
+        """Publish one batch; return how many events went out. Should some publishes fail
+        (the broker went away, or a busy machine kept their confirms past the timeout), those
+        confirmed still leave the outbox before the first failure is raised: a batch that was
+        all published again after each timeout would only add to the load that caused it."""
         async with self.db.transaction() as session:
             entries = await take_outbox_batch(session, self.batch_size)
             if not entries:
                 return 0
-            await asyncio.gather(
+            outcomes = await asyncio.gather(
                 *(
                     self.broker.publish(
                         entry.topic, entry.body.encode(), message_id=str(entry.event_id)
                     )
                     for entry in entries
-                )
+                ),
+                return_exceptions=True,
             )
-            await delete_published(session, entries)
+            published = [
+                entry for entry, outcome in zip(entries, outcomes, strict=True) if outcome is None
+            ]
+            if published:
+                await delete_published(session, published)
+        for outcome in outcomes:
+            if isinstance(outcome, BaseException):
+                raise outcome
         return len(entries)
 
     async def run(self, stopping: asyncio.Event | None = None) -> None:

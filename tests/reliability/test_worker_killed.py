@@ -113,6 +113,9 @@ async def kill_worker_mid_batch(
         # The replacement relays what is left, gets what the dead one held unacked back from
         # RabbitMQ, and sends once the dead one's `chat.sender` lease lapses (20 s).
         second = await start(env, second_log, "worker")
+        # Its start alone (importing aiogram's types is seconds of CPU) may take longer than
+        # the stall check allows on a loaded machine: the check counts from its start.
+        await wait_until(lambda: "worker.started" in second_log.read_text(), within=120)
         await settled(db, shop, logs=[*beside, first_log, second_log])
         duplicates = await assert_each_prize_delivered_once(
             db, shop, duplicates_allowed=duplicates_allowed

@@ -2,12 +2,14 @@
 and every broker, through duplicates, retries, concurrent relays and rolled-back transactions."""
 
 import asyncio
+import contextlib
 import uuid
 
 import pytest
 from sqlalchemy import func, select
 
 from core.broker import Message
+from core.broker.errors import BrokerUnavailable
 from core.events.models import OutboxEntry
 from core.events.service import EventEnvelope, record_event
 from tests.factories import merchant_with_key
@@ -169,6 +171,46 @@ async def test_concurrent_relays_deliver_each_event_once(db, broker, merchant) -
         await subscription.stop()
     assert sorted(recorder.seen) == sorted(event_ids)
     assert await outbox_size(db) == 0
+
+
+class ConfirmsTimingOut:
+    """The broker on a loaded machine: every other publish's confirm comes too late."""
+
+    def __init__(self, broker) -> None:
+        self.broker, self.publishes = broker, 0
+
+    async def publish(self, topic: str, body: bytes, *, message_id: str) -> None:
+        self.publishes += 1
+        if self.publishes % 2 == 0:
+            raise BrokerUnavailable("failed to publish: TimeoutError")
+        await self.broker.publish(topic, body, message_id=message_id)
+
+
+async def test_a_batch_partly_published_keeps_only_the_unconfirmed_events(
+    db, broker, merchant
+) -> None:
+    recorder = Recorder()
+
+    async def handler(message) -> None:
+        await deliver(db, recorder.consumer, message)
+
+    subscription = await broker.subscribe(recorder.consumer.name, recorder.consumer.topics, handler)
+    try:
+        event_ids = [await emit(db, merchant.id, n=i) for i in range(15)]  # and merchant.created
+        flaky = ConfirmsTimingOut(broker)
+        relay = OutboxRelay(db, flaky, batch_size=100)
+        with pytest.raises(BrokerUnavailable):
+            await relay.relay_once()
+        assert await outbox_size(db) == 8, "the 8 confirmed of 16 left the outbox"
+        # Each retry publishes only what is left, so a slow broker still sees the outbox drain.
+        while await outbox_size(db):
+            with contextlib.suppress(BrokerUnavailable):
+                await relay.relay_once()
+        assert flaky.publishes == 16 + 8 + 4 + 2 + 1
+        await wait_until(lambda: len(recorder.seen) == len(event_ids))
+    finally:
+        await subscription.stop()
+    assert sorted(recorder.seen) == sorted(event_ids)
 
 
 async def test_racing_deliveries_of_one_event_take_effect_once(db, merchant) -> None:
