@@ -159,6 +159,12 @@ async def _collect(
     return Outcome(GrantedReward(type="coupon", coupon=view))
 
 
+def is_win(prize: Prize | None, reward_type: str) -> bool:
+    """What the winners ticker shows: something was granted, and not as the consolation prize
+    (a group envelope's member is paid later, when the group fills)."""
+    return reward_type != "none" and (prize is None or not prize.consolation)
+
+
 async def _record(
     session: AsyncSession,
     activity: Activity,
@@ -184,6 +190,7 @@ async def _record(
         share=outcome.share,
         outcome=outcome.reward.model_dump(mode="json"),
         referrer_id=referrer_id,
+        won=is_win(outcome.prize, outcome.reward.type),
         created_at=now,
     )
     session.add(entry)

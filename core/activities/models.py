@@ -7,10 +7,12 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -98,7 +100,11 @@ class Play(UUIDPrimaryKey, CreatedAt, Base):
     """One try by one customer, with everything needed to prove it fair."""
 
     __tablename__ = "plays"
-    __table_args__ = (UniqueConstraint("activity_id", "customer_id", "nonce"),)
+    __table_args__ = (
+        UniqueConstraint("activity_id", "customer_id", "nonce"),
+        # The winners ticker: an activity's latest wins, however rare among its tries.
+        Index("ix_plays_activity_won_created", "activity_id", "won", "created_at"),
+    )
 
     activity_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("activities.id", ondelete="CASCADE"), index=True
@@ -116,6 +122,8 @@ class Play(UUIDPrimaryKey, CreatedAt, Base):
     share: Mapped[int | None] = mapped_column(BigInteger)
     outcome: Mapped[dict[str, Any]] = mapped_column(JSON)
     referrer_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("customers.id"))
+    # A real win: a prize that is not the consolation one, or an envelope share or coupon paid.
+    won: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class EnvelopeShare(Base):

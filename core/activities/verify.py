@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.activities import fairness
-from core.activities.models import DRAW_KINDS, Activity, Play, Prize, PrizeTable
+from core.activities.models import Activity, Play, Prize, PrizeTable
 from core.activities.prizes import draw_table
 from core.activities.schemas import Winner
 from core.activities.service import effective_status
@@ -93,23 +93,21 @@ def mask_name(name: str) -> str:
 async def recent_winners(
     session: AsyncSession, activity: Activity, limit: int = 20
 ) -> list[Winner]:
+    """The latest wins, newest first, read through the (activity, won, created_at) index: a
+    rare prize won early still shows after thousands of losing tries."""
     query = (
         select(Play, Customer, Prize)
         .join(Customer, Customer.id == Play.customer_id)
         .outerjoin(Prize, Prize.id == Play.prize_id)
-        .where(Play.activity_id == activity.id)
+        .where(Play.activity_id == activity.id, Play.won.is_(True))
         .order_by(Play.created_at.desc())
-        .limit(limit * 5)
+        .limit(limit)
     )
-    winners = []
-    for play, customer, prize in (await session.execute(query)).all():
-        if activity.kind in DRAW_KINDS and (prize is None or prize.consolation):
-            continue
-        if play.outcome.get("type") == "none":  # e.g. a group envelope not paid (yet)
-            continue
-        label = prize.name if prize else _reward_label(play.outcome)
-        who = mask_name(customer.name or customer.external_id or "guest")
-        winners.append(Winner(name=who, prize=label, won_at=play.created_at))
-        if len(winners) == limit:
-            break
-    return winners
+    return [
+        Winner(
+            name=mask_name(customer.name or customer.external_id or "guest"),
+            prize=prize.name if prize else _reward_label(play.outcome),
+            won_at=play.created_at,
+        )
+        for play, customer, prize in (await session.execute(query)).all()
+    ]
