@@ -22,6 +22,7 @@ import core.leases.models
 import core.merchants.models
 import core.points.models
 import core.redemptions.models
+import core.staff.models
 import core.stats.models
 import core.stock.models
 import core.webhooks.models  # noqa: F401
