@@ -111,7 +111,7 @@ def write_report(report: dict, out: Path) -> Path:
 
 def table(results: list[lines.Line], hello: float) -> str:
     header = (
-        f"{'line':<46}{'backend':<12}{'measured':>16}{'floor':>10}{'ratio':>8}{'target':>9}"
+        f"{'line':<48}{'backend':<12}{'measured':>21}{'floor':>10}{'ratio':>8}{'target':>9}"
         f"{'met':>5}{'p50 ms':>9}{'p99 ms':>9}{'oversold':>9}{'gen CPU':>8}"
     )
     rows = [f"Sanic hello-world floor: {hello:,.0f} req/s", "", header, "-" * len(header)]
@@ -119,8 +119,8 @@ def table(results: list[lines.Line], hello: float) -> str:
         sign = "<=" if line.ceiling else ">="
         shortfall = "" if line.met else f" (by {abs(line.target - line.ratio):.2f})"
         rows.append(
-            f"{line.name:<46}{line.backend:<12}"
-            f"{line.measured:>10,.0f} {line.unit[:5]:<5}{_number(line.floor):>10}"
+            f"{line.name:<48}{line.backend:<12}"
+            f"{line.measured:>10,.0f} {line.unit:<10}{_number(line.floor):>10}"
             f"{line.ratio:>8.2f}{sign + f'{line.target:g}':>9}{'yes' if line.met else 'NO':>5}"
             f"{_number(line.p50_ms, 1):>9}{_number(line.p99_ms, 1):>9}{line.oversold:>9}"
             f"{_percent(line.generator_cpu_share):>8}{shortfall}"
