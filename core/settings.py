@@ -47,6 +47,10 @@ class Settings(BaseSettings):
     # say it went, before it is sent again (workers/chat_sender.py).
     chat_in_doubt_seconds: Annotated[float, Field(ge=1, le=86_400)] = 300
     code_attempts_per_minute: Annotated[int, Field(ge=1, le=10_000)] = 10
+    # Share pages: tries at one activity from one network address, whatever cookies it sends.
+    # A shop's wifi or a carrier's NAT puts several people behind one address.
+    share_tries_per_address_per_day: Annotated[int, Field(ge=1, le=1_000_000)] = 30
+    share_tries_per_address_per_minute: Annotated[int, Field(ge=1, le=10_000)] = 6
     webhook_timeout_seconds: Annotated[float, Field(gt=0, le=60)] = 5
     # Webhook deliveries in flight at once (at most 4 of them to one endpoint). Each records its
     # outcome over a database connection of its own: keep it within the connection pool.

@@ -20,10 +20,9 @@ from bots.conversation.messages import Incoming, Option, Reply
 from bots.conversation.texts import refusal_text
 from core.channels.models import ChannelAccount
 from core.clock import utcnow
-from core.customers.service import enter_by_channel
+from core.customers.flows import enter_customer
 from core.errors import ConfettiError
 from core.merchants.models import Merchant
-from core.points.rules import award_signup
 from core.settings import Settings
 
 log = structlog.get_logger("confetti.conversation")
@@ -42,11 +41,9 @@ async def converse(
     settings: Settings,
     member_of: Callable[[str], Awaitable[bool]] | None = None,
 ) -> list[Reply]:
-    customer, identity, created = await enter_by_channel(
+    customer, identity = await enter_customer(
         session, merchant.id, incoming.channel, incoming.address, name=incoming.name
     )
-    if created:
-        await award_signup(session, merchant.id, customer)
     identity.account_id = incoming.account_id
     identity.last_inbound_at = utcnow()
     identity.unreachable_at = None

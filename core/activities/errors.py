@@ -1,4 +1,4 @@
-from core.errors import Conflict, NotFound, Problem, ValidationFailed
+from core.errors import ConfettiError, Conflict, NotFound, Problem, ValidationFailed
 
 
 class ActivityNotFound(NotFound):
@@ -56,3 +56,17 @@ class GroupClosed(Conflict):
 class AlreadyInGroup(Conflict):
     code = "already_in_group"
     message = "You are already in this group: it needs friends to fill it."
+
+
+class TooManyTriesFromAddress(ConfettiError):
+    """Tries counted per network address, which a cleared cookie or a new identity does not
+    reset: the day's allowance, or a burst's cool-off."""
+
+    code = "too_many_tries_from_address"
+    status = 429
+    message = "Too many tries from this network; wait a little and try again."
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__()
+        self.retry_after = retry_after
+        self.headers["Retry-After"] = str(retry_after)

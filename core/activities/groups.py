@@ -233,3 +233,15 @@ async def expire_groups(session: AsyncSession, *, batch_size: int = 100) -> int:
         )
     await session.flush()
     return len(due)
+
+
+async def customer_group(
+    session: AsyncSession, activity: Activity, customer_id: uuid.UUID
+) -> GroupOut | None:
+    """The group envelope this customer is in at this activity (one per customer), if any."""
+    group = await session.scalar(
+        select(EnvelopeGroup)
+        .join(EnvelopeShare, EnvelopeShare.group_id == EnvelopeGroup.id)
+        .where(EnvelopeShare.activity_id == activity.id, EnvelopeShare.opened_by == customer_id)
+    )
+    return await group_view(session, group) if group is not None else None

@@ -1,18 +1,235 @@
-"""Public share pages (`/a/{slug}`). The pages themselves arrive with the share-pages issue;
-the fairness check is public already, so anyone can re-check an activity's draws."""
+"""Public share pages (`/a/{slug}`): an activity's page as a visitor sees it, playing it there,
+its recent winners (the ticker polls them), its preview card, and the public fairness check.
+
+Handlers stay thin: the page's content is read in context.py, a try goes through the core's
+own `play` (tries, stock, referrals) after the per-address limits, and every refusal is shown
+on the page in the visitor's language."""
+
+import math
+import uuid
 
 from sanic import Blueprint, Request
-from sanic.response import HTTPResponse
+from sanic.response import HTTPResponse, empty, raw
+from sanic_ext import openapi
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.activities.service import activity_by_slug
-from core.activities.verify import FairnessReport, fairness_report
+from bots.conversation.i18n import Translator
+from bots.conversation.ids import parse_short_id
+from bots.conversation.texts import refusal_text, reward_text
+from core.activities.address_limits import AddressLimits, take_address_try
+from core.activities.errors import ActivityNotFound, NotEligible, TooManyTriesFromAddress
+from core.activities.flows import play
+from core.activities.models import Activity
+from core.activities.schemas import PlayRequest, PlayResult, Rules
+from core.activities.service import activity_by_slug, record_view
+from core.activities.verify import FairnessReport, fairness_report, recent_winners
+from core.activities.views import activity_view
+from core.clock import utcnow
+from core.customers.models import Customer
+from core.errors import ConfettiError, Forbidden, ValidationFailed
+from core.merchants.models import Merchant
+from core.merchants.service import get_merchant
 from web.openapi_docs import document
+from web.pages import page_translator, render, render_fragment
 from web.responses import model_response
+from web.share.card import draw_card
+from web.share.context import card_of, page_context
+from web.share.visitor import (
+    client_address,
+    enter_visitor,
+    identity_for_play,
+    keep_identity,
+    known_visitor,
+    referrer_of,
+    visitor_identity,
+)
 
 bp = Blueprint("share", url_prefix="/a")
 
+SLUG = "<slug:[A-Za-z0-9_-]{1,32}>"
+PAGE = "share/page.html"
+CARD_MAX_AGE_SECONDS = 60 * 60
 
-@bp.get("/<slug:[A-Za-z0-9_-]{1,32}>/fairness")
+
+async def _public(session: AsyncSession, slug: str) -> tuple[Activity, Merchant]:
+    """The activity and its merchant, if its page is public: a draft is as absent as a typo."""
+    activity = await activity_by_slug(session, slug)
+    if activity.status == "draft":
+        raise ActivityNotFound()
+    return activity, await get_merchant(session, activity.merchant_id)
+
+
+def _not_found_page(request: Request) -> HTTPResponse:
+    t = page_translator(request, "UTC")
+    return render(
+        "message.html",
+        status=404,
+        t=t,
+        emoji="🔍",
+        title=t("page.not_found.title"),
+        text=t("page.not_found.text"),
+    )
+
+
+@bp.get(f"/{SLUG}")
+@openapi.exclude()
+async def share_page(request: Request, slug: str) -> HTTPResponse:
+    async with request.app.ctx.db.transaction() as session:
+        try:
+            activity, merchant = await _public(session, slug)
+        except ActivityNotFound:
+            return _not_found_page(request)
+        visitor = await known_visitor(session, merchant.id, visitor_identity(request))
+        await record_view(session, activity, visitor.id if visitor else None, "web")
+        context = await page_context(
+            request,
+            session,
+            activity,
+            merchant,
+            visitor,
+            referrer=await referrer_of(session, merchant.id, request.args.get("ref")),
+            group=parse_short_id(request.args.get("group")),
+        )
+    return render(PAGE, headers={"Cache-Control": "no-store"}, **context)
+
+
+@bp.post(f"/{SLUG}/play")
+@openapi.exclude()
+async def play_here(request: Request, slug: str) -> HTTPResponse:
+    """A try from the page's form: the full page with the result, or only the result's
+    sections when share.js asks (it animates the wheel, board or envelope onto it first)."""
+    identity = identity_for_play(request)
+    result: PlayResult | None = None
+    refusal: ConfettiError | None = None
+    try:
+        async with request.app.ctx.db.transaction() as session:
+            activity, merchant = await _public(session, slug)
+            visitor = await enter_visitor(session, merchant.id, identity)
+            result = await _try(request, session, activity, merchant, visitor)
+    except ActivityNotFound:
+        return _not_found_page(request)
+    except ConfettiError as refused:
+        refusal = refused
+    async with request.app.ctx.db.transaction(write=False) as session:
+        activity, merchant = await _public(session, slug)
+        visitor = await known_visitor(session, merchant.id, identity)
+        context = await page_context(
+            request,
+            session,
+            activity,
+            merchant,
+            visitor,
+            referrer=await referrer_of(session, merchant.id, request.form.get("ref")),
+            group=parse_short_id(request.form.get("group")),
+        )
+    context.update(_outcome(context["t"], context["chat_t"], result, refusal))
+    headers = {"Cache-Control": "no-store", **(refusal.headers if refusal else {})}
+    status = refusal.status if refusal else 200
+    response = render(PAGE, status=status, headers=headers, **context)
+    keep_identity(request, response, identity)
+    return response
+
+
+async def _try(
+    request: Request,
+    session: AsyncSession,
+    activity: Activity,
+    merchant: Merchant,
+    visitor: Customer,
+) -> PlayResult:
+    if request.headers.get("sec-fetch-site") == "cross-site":
+        raise Forbidden("A try is made from the activity's own page.")
+    if Rules.model_validate(activity.rules).telegram_channel:
+        # Channel membership can be checked in Telegram only; the page links there.
+        raise NotEligible()
+    settings = request.app.ctx.settings
+    limits = AddressLimits(
+        per_day=settings.share_tries_per_address_per_day,
+        per_minute=settings.share_tries_per_address_per_minute,
+    )
+    await take_address_try(
+        session, activity, client_address(request), limits, timezone=merchant.timezone, now=utcnow()
+    )
+    referrer = await referrer_of(session, merchant.id, request.form.get("ref"))
+    choice = PlayRequest(
+        customer=visitor.external_id,
+        referrer=referrer.external_id if referrer else None,
+        group=parse_short_id(request.form.get("group")),
+        template_id=_template_choice(request.form.get("template")),
+    )
+    return await play(session, merchant, activity.id, choice, channel="web")
+
+
+def _template_choice(value: str | None) -> uuid.UUID | None:
+    if value is None:
+        return None
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        raise ValidationFailed("choose one of this page's coupons", field="template") from None
+
+
+def _outcome(
+    t: Translator,
+    chat_t: Translator,
+    result: PlayResult | None,
+    refusal: ConfettiError | None,
+) -> dict[str, object]:
+    if isinstance(refusal, TooManyTriesFromAddress):
+        return {"refusal": t("share.limit", minutes=math.ceil(refusal.retry_after / 60))}
+    if refusal is not None:
+        return {"refusal": refusal_text(chat_t, refusal)}
+    if result is None:
+        return {}
+    lines = [reward_text(chat_t, result.reward)]
+    won = result.prize is not None and not result.prize.consolation
+    if won:
+        lines.insert(0, chat_t("play.won", prize=result.prize.name))
+    if result.group is not None and result.group.status == "open":
+        lines = [chat_t("group.waiting", members=result.group.members, needed=result.group.needed)]
+    return {"result": result, "won": won or result.reward.type != "none", "result_lines": lines}
+
+
+@bp.get(f"/{SLUG}/winners")
+@openapi.exclude()
+async def winners(request: Request, slug: str) -> HTTPResponse:
+    """The ticker's list, as the page shows it: share.js polls it every few seconds."""
+    async with request.app.ctx.db.transaction(write=False) as session:
+        try:
+            activity, merchant = await _public(session, slug)
+        except ActivityNotFound:
+            return _not_found_page(request)
+        found = await recent_winners(session, activity)
+    return render_fragment(
+        PAGE,
+        "ticker",
+        headers={"Cache-Control": "no-store"},
+        t=page_translator(request, merchant.timezone),
+        winners=found,
+        activity=activity,
+    )
+
+
+@bp.get(f"/{SLUG}/card.png")
+@document(
+    summary="Public: the activity's 1200x630 preview card, for link previews",
+    ok=(200, "image/png"),
+    errors=(404,),
+    authenticated=False,
+)
+async def card_png(request: Request, slug: str) -> HTTPResponse:
+    async with request.app.ctx.db.transaction(write=False) as session:
+        activity, merchant = await _public(session, slug)
+        view = await activity_view(session, activity, request.app.ctx.settings.base_url)
+    card = card_of(page_translator(request, merchant.timezone), view, merchant)
+    etag = f'"{card.fingerprint}"'
+    headers = {"Cache-Control": f"public, max-age={CARD_MAX_AGE_SECONDS}", "ETag": etag}
+    if request.headers.get("if-none-match") == etag:
+        return empty(status=304, headers=headers)
+    return raw(draw_card(card), content_type="image/png", headers=headers)
+
+
+@bp.get(f"/{SLUG}/fairness")
 @document(
     summary="Public: re-check every try of an activity against its revealed server seed",
     ok=(200, FairnessReport),
