@@ -1,0 +1,62 @@
+"""Tries a cookie cannot dodge: counted per network address and activity, a day's allowance and
+a burst's cool-off, refused with a clear message on the page."""
+
+import pytest
+from sqlalchemy import func, select
+
+from core.activities.models import Play
+from core.clock import utcnow
+from tests.activities.shop import wheel
+from tests.share.test_share_pages import try_on_page, visitor_cookie
+
+pytestmark = pytest.mark.parametrize("backend", ["sqlite"])
+
+
+def limit_address(app, *, per_day: int = 1000, per_minute: int = 1000) -> None:
+    app.ctx.settings = app.ctx.settings.model_copy(
+        update={
+            "share_tries_per_address_per_day": per_day,
+            "share_tries_per_address_per_minute": per_minute,
+        }
+    )
+
+
+async def plays(shop) -> int:
+    async with shop.db.transaction(write=False) as session:
+        return (await session.execute(select(func.count()).select_from(Play))).scalar_one()
+
+
+async def test_clearing_cookies_does_not_buy_tries_past_the_address_allowance(
+    app, shop, client
+) -> None:
+    limit_address(app, per_day=2)
+    activity = await shop.live(wheel(rules={"tries_per_customer_total": 1}))
+    for _ in range(2):  # two visitors, or one who cleared their cookies
+        assert (await try_on_page(client, activity["slug"])).status == 200
+    refused = await try_on_page(client, activity["slug"])
+    assert refused.status == 429 and int(refused.headers["retry-after"]) > 0
+    assert "Too many tries from your network" in refused.text
+    assert await plays(shop) == 2
+
+
+async def test_a_burst_cools_off_until_the_next_minute(app, shop, client, monkeypatch) -> None:
+    limit_address(app, per_minute=3)
+    # Every try in the same minute, 50 seconds before it ends.
+    moment = utcnow().replace(second=10)
+    monkeypatch.setattr("web.share.utcnow", lambda: moment)
+    activity = await shop.live(wheel())
+    first = await try_on_page(client, activity["slug"])
+    for _ in range(2):
+        await try_on_page(client, activity["slug"], cookie=visitor_cookie(first))
+    cooled = await try_on_page(client, activity["slug"], cookie=visitor_cookie(first))
+    assert cooled.status == 429 and cooled.headers["retry-after"] == "50"
+    assert "1 min" in cooled.text
+
+
+async def test_a_refused_try_uses_none_of_the_address_allowance(app, shop, client) -> None:
+    limit_address(app, per_day=2)
+    activity = await shop.live(wheel(rules={"tries_per_customer_total": 1}))
+    first = await try_on_page(client, activity["slug"])
+    again = await try_on_page(client, activity["slug"], cookie=visitor_cookie(first))
+    assert again.status == 409
+    assert (await try_on_page(client, activity["slug"])).status == 200
