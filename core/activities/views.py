@@ -107,3 +107,16 @@ async def collection_view(
         view = await template_view(session, template, now)
         items.append(CollectionItem(template=view, held=held.get(template.id, 0)))
     return items
+
+
+async def opened_share(
+    session: AsyncSession, activity: Activity, customer_id: uuid.UUID
+) -> int | None:
+    """The envelope share this customer has been paid, if any (a group's once it filled)."""
+    return await session.scalar(
+        select(EnvelopeShare.amount).where(
+            EnvelopeShare.activity_id == activity.id,
+            EnvelopeShare.opened_by == customer_id,
+            EnvelopeShare.opened_at.is_not(None),
+        )
+    )

@@ -17,7 +17,7 @@ from core.activities.groups import customer_group
 from core.activities.models import DRAW_KINDS, Activity
 from core.activities.schemas import ActivityOut, PrizeOut, Rules
 from core.activities.verify import recent_winners
-from core.activities.views import activity_view, collection_view
+from core.activities.views import activity_view, collection_view, opened_share
 from core.channels.service import list_accounts, merchant_bot
 from core.coupons.schemas import CouponOut
 from core.coupons.service import list_customer_coupons
@@ -28,6 +28,7 @@ from web.share.card import Card
 from web.share.wheel import wheel_slices
 
 MAX_COUPONS_SHOWN = 100
+MIN_ODDS_SHOWN = 0.001
 
 
 @dataclass(frozen=True)
@@ -49,11 +50,18 @@ def prize_rows(view: ActivityOut, language: str) -> list[PrizeRow]:
     return [
         PrizeRow(
             name=prize.name,
-            odds=format_percent(prize.weight / total, "#,##0.#%", locale=language),
+            odds=_odds(prize.weight / total, language),
             left=prize.remaining,
         )
         for prize in view.prizes
     ]
+
+
+def _odds(share: float, language: str) -> str:
+    """One decimal; a prize too rare for that still shows it can be won."""
+    if 0 < share < MIN_ODDS_SHOWN:
+        return "<" + format_percent(MIN_ODDS_SHOWN, "#,##0.#%", locale=language)
+    return format_percent(share, "#,##0.#%", locale=language)
 
 
 def headline(t: Translator, view: ActivityOut, merchant: Merchant) -> str:
@@ -70,6 +78,12 @@ def headline(t: Translator, view: ActivityOut, merchant: Merchant) -> str:
 
 def _by_value(prizes: list[PrizeOut]) -> list[PrizeOut]:
     return sorted(prizes, key=lambda prize: (-prize.cost, prize.weight))
+
+
+def _share_text(t: Translator, view: ActivityOut, share: int, currency: str) -> str:
+    if view.envelope is not None and view.envelope.pot_type == "money":
+        return t.money(share, currency)
+    return t("share.envelope.points", points=share)
 
 
 def card_of(t: Translator, view: ActivityOut, merchant: Merchant) -> Card:
@@ -118,11 +132,13 @@ async def _kind_context(
     activity: Activity,
     view: ActivityOut,
     visitor: Customer | None,
-    chat_t: Translator,
+    texts: tuple[Translator, Translator],
+    currency: str,
 ) -> dict[str, object]:
+    t, chat_t = texts
     if activity.kind in DRAW_KINDS:
         return {
-            "prizes": prize_rows(view, chat_t.language),
+            "prizes": prize_rows(view, t.language),
             "slices": wheel_slices([prize.name for prize in view.prizes]),
             "prize_ids": [str(prize.id) for prize in view.prizes],
             "cells": view.marquee.cells if view.marquee else [],
@@ -130,8 +146,10 @@ async def _kind_context(
         }
     if activity.kind == "red_envelope":
         group = await customer_group(session, activity, visitor.id) if visitor else None
+        share = await opened_share(session, activity, visitor.id) if visitor else None
         return {
             "envelope": view.envelope,
+            "my_share": _share_text(t, view, share, currency) if share is not None else None,
             "my_group": group,
             "group_link": referral_link(view.share_url, visitor, group.id) if group else None,
         }
@@ -181,5 +199,5 @@ async def page_context(
         )
         if gate_bot
         else None,
-        **await _kind_context(session, activity, view, visitor, chat_t),
+        **await _kind_context(session, activity, view, visitor, (t, chat_t), merchant.currency),
     }

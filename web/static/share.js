@@ -59,7 +59,12 @@
     return new Promise((resolve) => setTimeout(resolve, 800));
   }
 
-  const ANIMATIONS = { wheel: spinWheel, board: runBoard, envelope: openEnvelope };
+  const ANIMATIONS = {
+    wheel: spinWheel,
+    board: runBoard,
+    envelope: openEnvelope,
+    none: () => Promise.resolve(),
+  };
 
   function refreshFrom(page) {
     for (const fresh of page.querySelectorAll("[data-refresh]")) {
@@ -67,6 +72,7 @@
       if (current) current.replaceWith(fresh);
     }
     bindCopyButtons();
+    document.getElementById("result").scrollIntoView({ block: "nearest", behavior: "smooth" });
   }
 
   async function play(form, event) {
@@ -93,10 +99,11 @@
   }
 
   function pollTicker() {
-    const ticker = document.getElementById("ticker");
-    if (!ticker) return;
+    if (!document.getElementById("ticker")) return;
     setInterval(async () => {
-      if (document.hidden) return;
+      // Looked up each time: a try's refresh replaces the list.
+      const ticker = document.getElementById("ticker");
+      if (document.hidden || !ticker) return;
       try {
         const response = await fetch(ticker.dataset.poll, { credentials: "same-origin" });
         if (!response.ok) return;
