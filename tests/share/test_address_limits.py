@@ -1,15 +1,12 @@
 """Tries a cookie cannot dodge: counted per network address and activity, a day's allowance and
 a burst's cool-off, refused with a clear message on the page."""
 
-import pytest
 from sqlalchemy import func, select
 
 from core.activities.models import Play
 from core.clock import utcnow
 from tests.activities.shop import wheel
 from tests.share.test_share_pages import try_on_page, visitor_cookie
-
-pytestmark = pytest.mark.parametrize("backend", ["sqlite"])
 
 
 def limit_address(app, *, per_day: int = 1000, per_minute: int = 1000) -> None:

@@ -15,8 +15,6 @@ from core.clock import utcnow
 from tests.activities.shop import wheel, window
 from tests.factories import coupon_template
 
-pytestmark = pytest.mark.parametrize("backend", ["sqlite"])
-
 
 def marquee() -> dict:
     return {
@@ -24,6 +22,10 @@ def marquee() -> dict:
         "marquee": {"cells": ["Gold", "Thanks"] * 4},
     }
 
+
+# SQLite only: these show the pages; the rules behind them (tries, stock, referrals) are tested
+# on both databases in tests/activities, and the per-address limits in test_address_limits.
+pytestmark = pytest.mark.parametrize("backend", ["sqlite"])
 
 # Each call is one visitor's browser: the test client's own cookie jar is emptied first, and
 # a visitor who returns sends their cookie explicitly.
