@@ -10,6 +10,7 @@ from core.merchants.models import Merchant
 from tests.activities.shop import wheel, window
 from tests.browser.accessibility import accessibility_problems
 from tests.factories import coupon_template
+from tests.share.test_share_pages import chat_account
 
 SURE_WIN = [
     {"name": "Gold", "weight": 10**6, "stock": 5, "reward": {"type": "points", "amount": 100}},
@@ -41,6 +42,8 @@ async def test_a_visitor_spins_the_wheel_and_it_stops_on_the_drawn_prize(
     base_url, phone, desktop, shoot, shop
 ) -> None:
     slug, _ = await live(shop, wheel(prizes=SURE_WIN, description="Spin once a day."))
+    async with shop.db.transaction() as session:
+        session.add(chat_account(shop.merchant.id, "telegram", "@test_shop_bot"))
     url = f"{base_url}/a/{slug}"
     await open_page(desktop, url)
     await shoot(desktop, "share-wheel")
@@ -52,6 +55,7 @@ async def test_a_visitor_spins_the_wheel_and_it_stops_on_the_drawn_prize(
     # Gold is the first of two slices: it stops with the slice's middle (90°) under the pointer.
     assert turn % 360 == 270
     assert errors == []
+    assert await phone.is_visible("text=Open in Telegram")  # the chats, after a first try
     await shoot(phone, "share-wheel-result")
 
 

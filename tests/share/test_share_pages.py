@@ -266,15 +266,15 @@ async def test_continue_in_chat_shows_only_connected_channels_with_the_referral(
     ref = visitor_id(sharer)
     assert "t.me/" not in (await page(client, activity["slug"])).text
     async with shop.db.transaction() as session:
-        session.add(_account(shop.merchant.id, "telegram", "@shop_bot"))
-        session.add(_account(shop.merchant.id, "whatsapp", "+34 600 111 222"))
+        session.add(chat_account(shop.merchant.id, "telegram", "@shop_bot"))
+        session.add(chat_account(shop.merchant.id, "whatsapp", "+34 600 111 222"))
     text = (await page(client, activity["slug"], params={"ref": ref})).text
     payload = f"{activity['slug']}-r{ref}"
     assert f"https://t.me/shop_bot?start={payload}" in text
     assert f"https://wa.me/34600111222?text=Let%20me%20in%21%20%23{payload}" in text
 
 
-def _account(merchant_id: uuid.UUID, channel: str, name: str) -> ChannelAccount:
+def chat_account(merchant_id: uuid.UUID, channel: str, name: str) -> ChannelAccount:
     return ChannelAccount(
         id=uuid.uuid4(),
         merchant_id=merchant_id,
@@ -286,3 +286,14 @@ def _account(merchant_id: uuid.UUID, channel: str, name: str) -> ChannelAccount:
         settings={},
         created_at=utcnow(),
     )
+
+
+async def test_a_telegram_members_only_activity_sends_visitors_to_the_bot(shop, client) -> None:
+    activity = await shop.live(wheel(rules={"telegram_channel": "@shop_news"}))
+    async with shop.db.transaction() as session:
+        session.add(chat_account(shop.merchant.id, "telegram", "@shop_bot"))
+    response = await page(client, activity["slug"])
+    assert "@shop_news" in response.text and 'class="play-form' not in response.text
+    assert f"https://t.me/shop_bot?start={activity['slug']}" in response.text
+    refused = await try_on_page(client, activity["slug"])
+    assert refused.status == 409 and 'role="alert"' in refused.text

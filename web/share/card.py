@@ -56,7 +56,10 @@ def _wrapped(draw: ImageDraw.ImageDraw, text: str, font, width: int, lines: int)
             result.append(word)
     if len(result) > lines:
         result = result[:lines]
-        result[-1] += "…"
+        last = result[-1].split()
+        while len(last) > 1 and draw.textlength(" ".join(last) + "…", font=font) > width:
+            last.pop()
+        result[-1] = " ".join(last) + "…"
     return result
 
 
