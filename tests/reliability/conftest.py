@@ -1,6 +1,6 @@
-"""Fault tests run the production shape, `confetti worker` on PostgreSQL and RabbitMQ (the
-embedded-default test builds its own SQLite file), against the fake Telegram and WhatsApp
-servers."""
+"""Process fault tests run the production shape, `confetti worker` on PostgreSQL and RabbitMQ
+(`processes.ON_POSTGRES`; the embedded-default test builds its own SQLite file), against the fake
+Telegram and WhatsApp servers. The other reliability tests run on both databases."""
 
 import asyncio
 import shutil
@@ -18,13 +18,6 @@ from core.broker import RabbitBroker
 from core.settings import Settings
 from tests.fixtures.services import unreachable
 from workers.registry import QUEUE_NAMES
-
-
-@pytest.fixture
-def backend() -> str:
-    """The `db` and `settings` fixtures on this session's PostgreSQL database, truncated."""
-    return "postgres"
-
 
 # How long a WhatsApp message a killed sender left in doubt waits for its status webhook before
 # it is sent again: shorter than the dead sender's `chat.sender` lease, so the takeover, not
