@@ -16,7 +16,9 @@ from yarl import URL
 
 from core.broker import RabbitBroker
 from core.settings import Settings
+from tests.activities.shop import shop  # noqa: F401  (a merchant driving the API)
 from tests.fixtures.services import unreachable
+from tests.web.conftest import app, client, memory_broker  # noqa: F401  (the app in-process)
 from workers.registry import QUEUE_NAMES
 
 # How long a WhatsApp message a killed sender left in doubt waits for its status webhook before

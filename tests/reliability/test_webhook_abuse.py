@@ -14,11 +14,9 @@ from sqlalchemy import func, select
 
 from core.channels.models import InboundUpdate
 from core.events.models import Event
-from tests.activities.shop import shop  # noqa: F401  (the shared fixture)
 from tests.channels.chats import APP_SECRET, PHONE_NUMBER_ID, Chat, TelegramChat, WhatsAppChat
 from tests.channels.conftest import settings, worker  # noqa: F401  (the fake platforms)
 from tests.waiting import wait_until
-from tests.web.conftest import app, client, memory_broker  # noqa: F401
 
 MEGABYTE = 1_000_000
 REPLAYS = 10
@@ -93,7 +91,7 @@ class WhatsAppWebhook(Webhook):
 
 
 @pytest.fixture(params=["telegram", "whatsapp"])
-async def webhook(request, shop, fake_telegram, fake_whatsapp) -> Webhook:  # noqa: F811
+async def webhook(request, shop, fake_telegram, fake_whatsapp) -> Webhook:
     if request.param == "telegram":
         chat = TelegramChat(shop, fake_telegram)
         hook = TelegramWebhook(chat)
