@@ -110,9 +110,16 @@ def serve(host: str | None, port: int | None, web_only: bool) -> None:
     settings.host = host or settings.host
     settings.port = port if port is not None else settings.port
     from web.app import create_app
+    from web.lingering import LingeringHttpProtocol
 
     factory = partial(create_app, settings, run_workers=not web_only)
-    options = {"host": settings.host, "port": settings.port, "access_log": False, "motd": False}
+    options = {
+        "host": settings.host,
+        "port": settings.port,
+        "access_log": False,
+        "motd": False,
+        "protocol": LingeringHttpProtocol,
+    }
     if settings.workers == 1:
         factory().run(single_process=True, **options)
         return

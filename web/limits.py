@@ -39,11 +39,19 @@ def install(app: Sanic, *, max_body_bytes: int) -> None:
         if _head_size(request) > MAX_HEADER_BYTES:
             raise HeadersTooLarge()
         _refuse_unsafe_text(request)
-        declared = request.headers.get("content-length", "")
-        digits = declared.isascii() and declared.isdigit()
-        size = int(declared) if digits else len(request.body or b"")
-        if size > max_body_bytes:
+        if _body_size(request) > max_body_bytes:
             raise PayloadTooLarge()
+
+
+def _body_size(request: Request) -> int:
+    """The declared length; or, for a chunked body, what was read of it. Sanic's server stops
+    reading a chunked body once it passes the limit and still runs the request middleware on
+    the refusal's way out: without the count, the API-key check would answer it as a 401."""
+    declared = request.headers.get("content-length", "")
+    if declared.isascii() and declared.isdigit():
+        return int(declared)
+    counted_by_server = getattr(request.stream, "request_bytes", None) or 0
+    return max(counted_by_server, len(request.body or b""))
 
 
 def _head_size(request: Request) -> int:

@@ -1,6 +1,6 @@
-"""Fault tests run the production shape, `confetti worker` on PostgreSQL and RabbitMQ (the
-embedded-default test builds its own SQLite file), against the fake Telegram and WhatsApp
-servers."""
+"""Process fault tests run the production shape, `confetti worker` on PostgreSQL and RabbitMQ
+(`processes.ON_POSTGRES`; the embedded-default test builds its own SQLite file), against the fake
+Telegram and WhatsApp servers. The other reliability tests run on both databases."""
 
 import asyncio
 import shutil
@@ -16,15 +16,10 @@ from yarl import URL
 
 from core.broker import RabbitBroker
 from core.settings import Settings
+from tests.activities.shop import shop  # noqa: F401  (a merchant driving the API)
 from tests.fixtures.services import unreachable
+from tests.web.conftest import app, client, memory_broker  # noqa: F401  (the app in-process)
 from workers.registry import QUEUE_NAMES
-
-
-@pytest.fixture
-def backend() -> str:
-    """The `db` and `settings` fixtures on this session's PostgreSQL database, truncated."""
-    return "postgres"
-
 
 # How long a WhatsApp message a killed sender left in doubt waits for its status webhook before
 # it is sent again: shorter than the dead sender's `chat.sender` lease, so the takeover, not

@@ -7,10 +7,13 @@ import signal
 from pathlib import Path
 
 import httpx
+import pytest
 
 from tests.fixtures.processes import CONFETTI
 
 Process = asyncio.subprocess.Process
+# The `db` and `settings` fixtures on this session's PostgreSQL database only, truncated.
+ON_POSTGRES = pytest.mark.parametrize("backend", ["postgres"])
 
 
 async def start(env: dict[str, str], log: Path, *args: str) -> Process:

@@ -13,10 +13,10 @@ from tests.reliability.prizes import (
     settled,
     win_prizes,
 )
-from tests.reliability.processes import kill, start, stop, tail
+from tests.reliability.processes import ON_POSTGRES, kill, start, stop, tail
 from tests.waiting import wait_until
 
-pytestmark = [pytest.mark.postgres, pytest.mark.rabbitmq]
+pytestmark = [pytest.mark.postgres, pytest.mark.rabbitmq, ON_POSTGRES]
 DURING_OUTAGE = 480  # prizes won while RabbitMQ is down: they wait in the outbox
 
 

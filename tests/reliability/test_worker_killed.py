@@ -33,10 +33,10 @@ from tests.reliability.prizes import (
     settled,
     win_prizes,
 )
-from tests.reliability.processes import kill, start, start_serving, stop, tail
+from tests.reliability.processes import ON_POSTGRES, kill, start, start_serving, stop, tail
 from tests.waiting import wait_until
 
-pytestmark = [pytest.mark.postgres, pytest.mark.rabbitmq]
+pytestmark = [pytest.mark.postgres, pytest.mark.rabbitmq, ON_POSTGRES]
 # Meta reports a message's status a moment after accepting it, not in the same breath.
 STATUS_DELAY = 0.5
 # Half as many customers on WhatsApp: a message costs more there (a commit before the send, two

@@ -12,6 +12,7 @@ from tests.factories import bearer, merchant_with_key
 from tests.fixtures.processes import free_port
 from web.body import MAX_JSON_DEPTH, json_depth
 from web.limits import MAX_HEADER_BYTES
+from web.lingering import LingeringHttpProtocol
 
 # Nothing here reaches the database: SQLite is enough.
 SQLITE_ONLY = pytest.mark.parametrize("backend", ["sqlite"])
@@ -19,9 +20,12 @@ SQLITE_ONLY = pytest.mark.parametrize("backend", ["sqlite"])
 
 @pytest.fixture
 async def server(app: Sanic) -> AsyncIterator[str]:
-    """The app on Sanic's own HTTP server (not ASGI), on a free port: its base URL."""
+    """The app on Sanic's own HTTP server (not ASGI) as `confetti serve` runs it, on a free
+    port: its base URL."""
     port = free_port()
-    served = await app.create_server(host="127.0.0.1", port=port, return_asyncio_server=True)
+    served = await app.create_server(
+        host="127.0.0.1", port=port, return_asyncio_server=True, protocol=LingeringHttpProtocol
+    )
     await served.startup()
     await served.before_start()
     await served.after_start()
