@@ -22,7 +22,7 @@ from workers.registry import QUEUE_NAMES
 
 @pytest.fixture
 def backend() -> str:
-    """The `db` and `settings` fixtures on this session's PostgreSQL database, truncated."""
+    """The `db` and `settings` fixtures on this session's PostgreSQL database, emptied."""
     return "postgres"
 
 
