@@ -12,7 +12,7 @@ import pytest
 from tests.fixtures.processes import CONFETTI
 
 Process = asyncio.subprocess.Process
-# The `db` and `settings` fixtures on this session's PostgreSQL database only, truncated.
+# The `db` and `settings` fixtures on this session's PostgreSQL database only, emptied.
 ON_POSTGRES = pytest.mark.parametrize("backend", ["postgres"])
 
 
