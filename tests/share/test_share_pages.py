@@ -4,7 +4,8 @@ in each state, playing on the page with the signed cookie, refusals shown on the
 import io
 import re
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from PIL import Image
@@ -12,6 +13,7 @@ from PIL import Image
 from bots.webchat.identity import COOKIE_NAME
 from core.channels.models import ChannelAccount
 from core.clock import utcnow
+from core.merchants.models import Merchant
 from tests.activities.shop import wheel, window
 from tests.factories import coupon_template
 
@@ -297,3 +299,27 @@ async def test_a_telegram_members_only_activity_sends_visitors_to_the_bot(shop, 
     assert f"https://t.me/shop_bot?start={activity['slug']}" in response.text
     refused = await try_on_page(client, activity["slug"])
     assert refused.status == 409 and 'role="alert"' in refused.text
+
+
+async def test_a_try_sent_from_another_site_is_refused_and_plays_nothing(shop, client) -> None:
+    activity = await shop.live(wheel())
+    client.cookies.clear()
+    _, refused = await client.post(
+        f"/a/{activity['slug']}/play", headers={"sec-fetch-site": "cross-site"}
+    )
+    assert refused.status == 403 and 'role="alert"' in refused.text
+    assert await shop.events("activity.played") == 0
+
+
+async def test_the_page_wears_the_merchants_brand_and_time_and_counts_a_view(shop, client) -> None:
+    body = {"brand_color": "#c2185b", "logo_url": "https://cdn.example.com/logo.png"}
+    assert (await shop.call("patch", "/merchant", body)).status == 200
+    async with shop.db.transaction() as session:
+        merchant = await session.get(Merchant, shop.merchant.id)
+        merchant.timezone = "America/Mexico_City"
+    activity = await shop.live(wheel())
+    text = (await page(client, activity["slug"])).text
+    assert "--brand: #c2185b" in text and 'src="https://cdn.example.com/logo.png"' in text
+    ends = datetime.fromisoformat(activity["ends_at"]).astimezone(ZoneInfo("America/Mexico_City"))
+    assert f"Ends {ends.day} {ends:%b %Y, %H:%M}" in text
+    assert await shop.events("activity.viewed") == 1
