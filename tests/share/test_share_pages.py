@@ -11,8 +11,10 @@ import pytest
 from PIL import Image
 
 from bots.webchat.identity import COOKIE_NAME
+from core.activities.service import activities_by_name
 from core.channels.models import ChannelAccount
 from core.clock import utcnow
+from core.demo import ensure_demo_merchant
 from core.merchants.models import Merchant
 from tests.activities.shop import wheel, window
 from tests.factories import coupon_template
@@ -323,3 +325,20 @@ async def test_the_page_wears_the_merchants_brand_and_time_and_counts_a_view(sho
     ends = datetime.fromisoformat(activity["ends_at"]).astimezone(ZoneInfo("America/Mexico_City"))
     assert f"Ends {ends.day} {ends:%b %Y, %H:%M}" in text
     assert await shop.events("activity.viewed") == 1
+
+
+async def test_every_demo_activity_has_a_page_and_a_card(settings, db, client) -> None:
+    async with db.transaction() as session:
+        merchant, _ = await ensure_demo_merchant(session, settings.secret_key)
+        activities = await activities_by_name(session, merchant.id)
+    assert {activity.kind for activity in activities} == {
+        "lucky_draw",
+        "marquee",
+        "red_envelope",
+        "collection",
+    }
+    for activity in activities:
+        response = await page(client, activity.slug, params={"lang": "es"})
+        assert response.status == 200, activity.kind
+        _, card = await client.get(f"/a/{activity.slug}/card.png")
+        assert card.status == 200
