@@ -110,6 +110,10 @@ async def test_the_page_speaks_spanish_when_asked(shop, client) -> None:
     assert 'lang="es"' in response.text and "Girar la ruleta" in response.text
     response = await page(client, activity["slug"], headers={"accept-language": "es-MX,es"})
     assert "Premios" in response.text
+    action = re.search(r'<form method="post" action="([^"]+)"', response.text)[1]
+    assert action.endswith("?lang=es")  # the try answers in the page's language
+    _, played = await client.post(action.replace("&amp;", "&"))
+    assert "Tu resultado" in played.text
 
 
 def visitor_id(response) -> str:

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bots.conversation.i18n import Translator
 from bots.conversation.ids import parse_short_id
-from bots.conversation.texts import refusal_text, reward_text
+from bots.conversation.texts import coupon_terms, refusal_text, reward_text
 from core.activities.address_limits import AddressLimits, take_address_try
 from core.activities.errors import ActivityNotFound, NotEligible, TooManyTriesFromAddress
 from core.activities.flows import play
@@ -188,7 +188,13 @@ def _outcome(
         return {"refusal": refusal_text(chat_t, refusal)}
     if result is None:
         return {}
-    lines = [reward_text(chat_t, result.reward)]
+    coupon = result.reward.coupon
+    # A coupon's code and validity are shown beside its QR image; the text says what it is.
+    lines = (
+        [f"{chat_t('reward.coupon')} {coupon.template_name}", coupon_terms(chat_t, coupon)]
+        if coupon is not None
+        else [reward_text(chat_t, result.reward)]
+    )
     won = result.prize is not None and not result.prize.consolation
     if won:
         lines.insert(0, chat_t("play.won", prize=result.prize.name))
