@@ -41,9 +41,12 @@ async def page(client, slug: str, **kwargs):
     return response
 
 
-async def try_on_page(client, slug: str, form: dict | None = None, cookie: str | None = None):
+async def try_on_page(
+    client, slug: str, form: dict | None = None, cookie: str | None = None, **headers: str
+):
     client.cookies.clear()
-    headers = {"cookie": f"{COOKIE_NAME}={cookie}"} if cookie else {}
+    if cookie:
+        headers["cookie"] = f"{COOKIE_NAME}={cookie}"
     _, response = await client.post(f"/a/{slug}/play", data=form or {}, headers=headers)
     return response
 
