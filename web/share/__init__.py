@@ -5,7 +5,6 @@ Handlers stay thin: the page's content is read in context.py, a try goes through
 own `play` (tries, stock, referrals) after the per-address limits, and every refusal is shown
 on the page in the visitor's language."""
 
-import math
 import uuid
 
 from sanic import Blueprint, Request
@@ -14,11 +13,9 @@ from sanic.response import HTTPResponse, empty, raw
 from sanic_ext import openapi
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bots.conversation.i18n import Translator
 from bots.conversation.ids import parse_short_id
-from bots.conversation.texts import coupon_terms, refusal_text, reward_text
 from core.activities.address_limits import AddressLimits, take_address_try
-from core.activities.errors import ActivityNotFound, NotEligible, TooManyTriesFromAddress
+from core.activities.errors import ActivityNotFound, NotEligible
 from core.activities.flows import play
 from core.activities.models import Activity
 from core.activities.schemas import PlayRequest, PlayResult, Rules
@@ -35,6 +32,7 @@ from web.pages import page_translator, render, render_fragment
 from web.responses import model_response
 from web.share.card import draw_card
 from web.share.context import card_of, page_context
+from web.share.outcome import outcome_context
 from web.share.visitor import (
     client_address,
     enter_visitor,
@@ -132,7 +130,7 @@ async def play_here(request: Request, slug: str) -> HTTPResponse:
     async with request.app.ctx.db.transaction(write=False) as session:
         activity, merchant = await _public(session, slug)
         context = await _page(request, session, activity, merchant, identity, request.form)
-    context.update(_outcome(context["t"], context["chat_t"], result, refusal))
+    context.update(outcome_context(context["t"], context["chat_t"], result, refusal))
     headers = {"Cache-Control": "no-store", **(refusal.headers if refusal else {})}
     response = render(PAGE, status=refusal.status if refusal else 200, headers=headers, **context)
     keep_identity(request, response, identity)
@@ -174,34 +172,6 @@ def _template_choice(value: str | None) -> uuid.UUID | None:
         return uuid.UUID(value)
     except ValueError:
         raise ValidationFailed("choose one of this page's coupons", field="template") from None
-
-
-def _outcome(
-    t: Translator,
-    chat_t: Translator,
-    result: PlayResult | None,
-    refusal: ConfettiError | None,
-) -> dict[str, object]:
-    if isinstance(refusal, TooManyTriesFromAddress):
-        return {"refusal": t("share.limit", minutes=math.ceil(refusal.retry_after / 60))}
-    if refusal is not None:
-        return {"refusal": refusal_text(chat_t, refusal)}
-    if result is None:
-        return {}
-    coupon = result.reward.coupon
-    # A coupon's code and validity are shown beside its QR image; the text says what it is.
-    lines = (
-        [f"{chat_t('reward.coupon')} {coupon.template_name}", coupon_terms(chat_t, coupon)]
-        if coupon is not None
-        else [reward_text(chat_t, result.reward)]
-    )
-    won = result.prize is not None and not result.prize.consolation
-    if won:
-        lines.insert(0, chat_t("play.won", prize=result.prize.name))
-    if result.group is not None and result.group.status == "open":
-        lines = [chat_t("group.waiting", members=result.group.members, needed=result.group.needed)]
-    granted = won or result.reward.type != "none"
-    return {"result": result, "granted": granted, "result_lines": lines}
 
 
 @bp.get(f"/{SLUG}/winners")
