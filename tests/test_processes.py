@@ -53,6 +53,7 @@ def test_migrate_and_demo_on_a_new_database(tmp_path, env, monkeypatch) -> None:
     second = CliRunner().invoke(main, ["demo"])
     assert first.exit_code == 0, first.output
     assert "API key       cft_" in first.output
+    assert "Share page    http://" in first.output
     assert first.output == second.output
 
 

@@ -78,7 +78,14 @@ def demo() -> None:
 
     name, key, activities = asyncio.run(run())
     base = settings.base_url
-    chats = [f"  Web chat      {base}/a/{slug}/chat  ({title})" for title, slug in activities]
+    pages = [
+        line
+        for title, slug in activities
+        for line in (
+            f"  Share page    {base}/a/{slug}  ({title})",
+            f"  Web chat      {base}/a/{slug}/chat",
+        )
+    ]
     click.echo(
         "\n".join(
             [
@@ -89,7 +96,7 @@ def demo() -> None:
                 f"  Health        {base}/healthz",
                 f"  Demo merchant {name}",
                 f"  API key       {key}",
-                *chats,
+                *pages,
                 "",
                 f"  Try: curl -H 'Authorization: Bearer {key}' {base}/api/v1/merchant",
                 "",

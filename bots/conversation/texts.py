@@ -3,13 +3,14 @@
 from functools import partial
 
 from bots.conversation.i18n import Translator
-from core.coupons.schemas import CouponOut
+from core.coupons.schemas import CouponOut, CouponTemplateOut
 from core.errors import ConfettiError
 from core.rewards.schemas import GrantedReward
 
 
-def coupon_terms(t: Translator, coupon: CouponOut) -> str:
-    """What the coupon takes off and what it asks of an order, from the coupon's own terms."""
+def coupon_terms(t: Translator, coupon: CouponOut | CouponTemplateOut) -> str:
+    """What the coupon takes off and what it asks of an order, from the coupon's own terms (a
+    template's, on a collection page, are the same)."""
     money = partial(t.money, currency=coupon.currency)
     if coupon.kind == "percent":
         percent = f"{coupon.percent_off.normalize():f}"

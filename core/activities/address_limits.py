@@ -44,10 +44,10 @@ async def take_address_try(
     if not await take_quota(
         session, owner, holder, limit=limits.per_minute, period=minute, **counted
     ):
-        raise TooManyTriesFromAddress(retry_after=60 - now.second)
+        raise TooManyTriesFromAddress(retry_after=60 - now.second, for_the_day=False)
     local = now.astimezone(ZoneInfo(timezone))
     if not await take_quota(
         session, owner, holder, limit=limits.per_day, period=local.date().isoformat(), **counted
     ):
         seconds_today = local.hour * 3600 + local.minute * 60 + local.second
-        raise TooManyTriesFromAddress(retry_after=24 * 3600 - seconds_today)
+        raise TooManyTriesFromAddress(retry_after=24 * 3600 - seconds_today, for_the_day=True)

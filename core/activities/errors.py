@@ -66,7 +66,8 @@ class TooManyTriesFromAddress(ConfettiError):
     status = 429
     message = "Too many tries from this network; wait a little and try again."
 
-    def __init__(self, retry_after: int) -> None:
+    def __init__(self, retry_after: int, *, for_the_day: bool) -> None:
         super().__init__()
         self.retry_after = retry_after
+        self.for_the_day = for_the_day
         self.headers["Retry-After"] = str(retry_after)

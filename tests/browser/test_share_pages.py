@@ -56,6 +56,7 @@ async def test_a_visitor_spins_the_wheel_and_it_stops_on_the_drawn_prize(
     assert turn % 360 == 270
     assert errors == []
     assert await phone.is_visible("text=Open in Telegram")  # the chats, after a first try
+    assert await accessibility_problems(phone) == []
     await shoot(phone, "share-wheel-result")
 
 
@@ -79,6 +80,7 @@ async def test_the_marquee_stops_on_its_cell_and_the_ticker_shows_a_new_winner(
         await play(session, merchant, activity_id, PlayRequest(customer="alice"))
     await phone.wait_for_selector("#ticker >> text=A***e", timeout=10_000)
     assert errors == []
+    assert await accessibility_problems(phone) == []
     await shoot(phone, "share-marquee-result")
 
 
@@ -97,6 +99,7 @@ async def test_the_red_envelope_opens_to_show_the_share(
     await phone.wait_for_selector("#result >> text=points added", timeout=10_000)
     assert await phone.is_visible(".envelope-open")
     assert errors == []
+    assert await accessibility_problems(phone) == []
     await shoot(phone, "share-envelope-result")
 
 
@@ -131,16 +134,21 @@ async def test_collecting_a_coupon_shows_its_code_and_qr(
     await phone.wait_for_selector("img[src^='/qr/']", timeout=10_000)
     assert await phone.is_visible("text=Your code")
     assert errors == []
+    assert await accessibility_problems(phone) == []
     await shoot(phone, "share-collection-claimed")
 
 
-async def test_ended_and_unknown_activities_are_proper_pages(
+async def test_scheduled_ended_and_unknown_activities_are_proper_pages(
     base_url, phone, desktop, shoot, shop
 ) -> None:
+    later, _ = await live(shop, wheel(prizes=SURE_WIN, **window(start_minutes=60)))
     slug, activity_id = await live(shop, wheel(prizes=SURE_WIN))
     async with shop.db.transaction() as session:
         await change_status(session, shop.merchant.id, activity_id, "end")
     for page in (phone, desktop):
+        await open_page(page, f"{base_url}/a/{later}")
+        assert await page.is_visible("text=Not started yet")
+        await shoot(page, "share-scheduled")
         await open_page(page, f"{base_url}/a/{slug}?lang=es")
         assert await page.is_visible("text=Esta actividad ha terminado")
         await shoot(page, "share-ended")

@@ -4,14 +4,18 @@ in each state, playing on the page with the signed cookie, refusals shown on the
 import io
 import re
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from PIL import Image
 
 from bots.webchat.identity import COOKIE_NAME
+from core.activities.service import activities_by_name
 from core.channels.models import ChannelAccount
 from core.clock import utcnow
+from core.demo import ensure_demo_merchant
+from core.merchants.models import Merchant
 from tests.activities.shop import wheel, window
 from tests.factories import coupon_template
 
@@ -37,9 +41,12 @@ async def page(client, slug: str, **kwargs):
     return response
 
 
-async def try_on_page(client, slug: str, form: dict | None = None, cookie: str | None = None):
+async def try_on_page(
+    client, slug: str, form: dict | None = None, cookie: str | None = None, **headers: str
+):
     client.cookies.clear()
-    headers = {"cookie": f"{COOKIE_NAME}={cookie}"} if cookie else {}
+    if cookie:
+        headers["cookie"] = f"{COOKIE_NAME}={cookie}"
     _, response = await client.post(f"/a/{slug}/play", data=form or {}, headers=headers)
     return response
 
@@ -106,6 +113,10 @@ async def test_the_page_speaks_spanish_when_asked(shop, client) -> None:
     assert 'lang="es"' in response.text and "Girar la ruleta" in response.text
     response = await page(client, activity["slug"], headers={"accept-language": "es-MX,es"})
     assert "Premios" in response.text
+    action = re.search(r'<form method="post" action="([^"]+)"', response.text)[1]
+    assert action.endswith("?lang=es")  # the try answers in the page's language
+    _, played = await client.post(action.replace("&amp;", "&"))
+    assert "Tu resultado" in played.text
 
 
 def visitor_id(response) -> str:
@@ -297,3 +308,44 @@ async def test_a_telegram_members_only_activity_sends_visitors_to_the_bot(shop, 
     assert f"https://t.me/shop_bot?start={activity['slug']}" in response.text
     refused = await try_on_page(client, activity["slug"])
     assert refused.status == 409 and 'role="alert"' in refused.text
+
+
+async def test_a_try_sent_from_another_site_is_refused_and_plays_nothing(shop, client) -> None:
+    activity = await shop.live(wheel())
+    client.cookies.clear()
+    _, refused = await client.post(
+        f"/a/{activity['slug']}/play", headers={"sec-fetch-site": "cross-site"}
+    )
+    assert refused.status == 403 and 'role="alert"' in refused.text
+    assert await shop.events("activity.played") == 0
+
+
+async def test_the_page_wears_the_merchants_brand_and_time_and_counts_a_view(shop, client) -> None:
+    body = {"brand_color": "#c2185b", "logo_url": "https://cdn.example.com/logo.png"}
+    assert (await shop.call("patch", "/merchant", body)).status == 200
+    async with shop.db.transaction() as session:
+        merchant = await session.get(Merchant, shop.merchant.id)
+        merchant.timezone = "America/Mexico_City"
+    activity = await shop.live(wheel())
+    text = (await page(client, activity["slug"])).text
+    assert "--brand: #c2185b" in text and 'src="https://cdn.example.com/logo.png"' in text
+    ends = datetime.fromisoformat(activity["ends_at"]).astimezone(ZoneInfo("America/Mexico_City"))
+    assert f"Ends {ends.day} {ends:%b %Y, %H:%M}" in text
+    assert await shop.events("activity.viewed") == 1
+
+
+async def test_every_demo_activity_has_a_page_and_a_card(settings, db, client) -> None:
+    async with db.transaction() as session:
+        merchant, _ = await ensure_demo_merchant(session, settings.secret_key)
+        activities = await activities_by_name(session, merchant.id)
+    assert {activity.kind for activity in activities} == {
+        "lucky_draw",
+        "marquee",
+        "red_envelope",
+        "collection",
+    }
+    for activity in activities:
+        response = await page(client, activity.slug, params={"lang": "es"})
+        assert response.status == 200, activity.kind
+        _, card = await client.get(f"/a/{activity.slug}/card.png")
+        assert card.status == 200

@@ -5,19 +5,17 @@ Handlers stay thin: the page's content is read in context.py, a try goes through
 own `play` (tries, stock, referrals) after the per-address limits, and every refusal is shown
 on the page in the visitor's language."""
 
-import math
 import uuid
 
 from sanic import Blueprint, Request
+from sanic.request import RequestParameters
 from sanic.response import HTTPResponse, empty, raw
 from sanic_ext import openapi
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bots.conversation.i18n import Translator
 from bots.conversation.ids import parse_short_id
-from bots.conversation.texts import refusal_text, reward_text
 from core.activities.address_limits import AddressLimits, take_address_try
-from core.activities.errors import ActivityNotFound, NotEligible, TooManyTriesFromAddress
+from core.activities.errors import ActivityNotFound, NotEligible
 from core.activities.flows import play
 from core.activities.models import Activity
 from core.activities.schemas import PlayRequest, PlayResult, Rules
@@ -34,6 +32,7 @@ from web.pages import page_translator, render, render_fragment
 from web.responses import model_response
 from web.share.card import draw_card
 from web.share.context import card_of, page_context
+from web.share.outcome import outcome_context
 from web.share.visitor import (
     client_address,
     enter_visitor,
@@ -71,6 +70,30 @@ def _not_found_page(request: Request) -> HTTPResponse:
     )
 
 
+async def _page(
+    request: Request,
+    session: AsyncSession,
+    activity: Activity,
+    merchant: Merchant,
+    identity: str | None,
+    params: RequestParameters,
+) -> dict[str, object]:
+    """The page's context for this visitor, with the referral and group the link (a GET's
+    query) or the form (a try) carries."""
+    visitor = await known_visitor(session, merchant.id, identity)
+    if request.method == "GET":
+        await record_view(session, activity, visitor.id if visitor else None, "web")
+    return await page_context(
+        request,
+        session,
+        activity,
+        merchant,
+        visitor,
+        referrer=await referrer_of(session, merchant.id, params.get("ref")),
+        group=parse_short_id(params.get("group")),
+    )
+
+
 @bp.get(f"/{SLUG}")
 @openapi.exclude()
 async def share_page(request: Request, slug: str) -> HTTPResponse:
@@ -79,16 +102,8 @@ async def share_page(request: Request, slug: str) -> HTTPResponse:
             activity, merchant = await _public(session, slug)
         except ActivityNotFound:
             return _not_found_page(request)
-        visitor = await known_visitor(session, merchant.id, visitor_identity(request))
-        await record_view(session, activity, visitor.id if visitor else None, "web")
-        context = await page_context(
-            request,
-            session,
-            activity,
-            merchant,
-            visitor,
-            referrer=await referrer_of(session, merchant.id, request.args.get("ref")),
-            group=parse_short_id(request.args.get("group")),
+        context = await _page(
+            request, session, activity, merchant, visitor_identity(request), request.args
         )
     return render(PAGE, headers={"Cache-Control": "no-store"}, **context)
 
@@ -96,12 +111,14 @@ async def share_page(request: Request, slug: str) -> HTTPResponse:
 @bp.post(f"/{SLUG}/play")
 @openapi.exclude()
 async def play_here(request: Request, slug: str) -> HTTPResponse:
-    """A try from the page's form: the full page with the result, or only the result's
-    sections when share.js asks (it animates the wheel, board or envelope onto it first)."""
+    """A try from the page's form, answered with the page showing its result; share.js swaps
+    the page's fresh sections in after animating the wheel, board or envelope onto it."""
     identity = identity_for_play(request)
     result: PlayResult | None = None
     refusal: ConfettiError | None = None
     try:
+        if request.headers.get("sec-fetch-site") == "cross-site":
+            raise Forbidden("A try is made from the activity's own page.")
         async with request.app.ctx.db.transaction() as session:
             activity, merchant = await _public(session, slug)
             visitor = await enter_visitor(session, merchant.id, identity)
@@ -112,20 +129,10 @@ async def play_here(request: Request, slug: str) -> HTTPResponse:
         refusal = refused
     async with request.app.ctx.db.transaction(write=False) as session:
         activity, merchant = await _public(session, slug)
-        visitor = await known_visitor(session, merchant.id, identity)
-        context = await page_context(
-            request,
-            session,
-            activity,
-            merchant,
-            visitor,
-            referrer=await referrer_of(session, merchant.id, request.form.get("ref")),
-            group=parse_short_id(request.form.get("group")),
-        )
-    context.update(_outcome(context["t"], context["chat_t"], result, refusal))
+        context = await _page(request, session, activity, merchant, identity, request.form)
+    context.update(outcome_context(context["t"], context["chat_t"], result, refusal))
     headers = {"Cache-Control": "no-store", **(refusal.headers if refusal else {})}
-    status = refusal.status if refusal else 200
-    response = render(PAGE, status=status, headers=headers, **context)
+    response = render(PAGE, status=refusal.status if refusal else 200, headers=headers, **context)
     keep_identity(request, response, identity)
     return response
 
@@ -137,8 +144,6 @@ async def _try(
     merchant: Merchant,
     visitor: Customer,
 ) -> PlayResult:
-    if request.headers.get("sec-fetch-site") == "cross-site":
-        raise Forbidden("A try is made from the activity's own page.")
     if Rules.model_validate(activity.rules).telegram_channel:
         # Channel membership can be checked in Telegram only; the page links there.
         raise NotEligible()
@@ -167,27 +172,6 @@ def _template_choice(value: str | None) -> uuid.UUID | None:
         return uuid.UUID(value)
     except ValueError:
         raise ValidationFailed("choose one of this page's coupons", field="template") from None
-
-
-def _outcome(
-    t: Translator,
-    chat_t: Translator,
-    result: PlayResult | None,
-    refusal: ConfettiError | None,
-) -> dict[str, object]:
-    if isinstance(refusal, TooManyTriesFromAddress):
-        return {"refusal": t("share.limit", minutes=math.ceil(refusal.retry_after / 60))}
-    if refusal is not None:
-        return {"refusal": refusal_text(chat_t, refusal)}
-    if result is None:
-        return {}
-    lines = [reward_text(chat_t, result.reward)]
-    won = result.prize is not None and not result.prize.consolation
-    if won:
-        lines.insert(0, chat_t("play.won", prize=result.prize.name))
-    if result.group is not None and result.group.status == "open":
-        lines = [chat_t("group.waiting", members=result.group.members, needed=result.group.needed)]
-    return {"result": result, "won": won or result.reward.type != "none", "result_lines": lines}
 
 
 @bp.get(f"/{SLUG}/winners")

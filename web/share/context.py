@@ -176,6 +176,7 @@ async def page_context(
     view = await activity_view(session, activity, settings.base_url)
     rules = Rules.model_validate(activity.rules)
     card = card_of(t, view, merchant)
+    # Rewards, refusals and coupon terms read as the chats word them: one catalog for both.
     chat_t = Translator(t.language, merchant.timezone)
     gate_bot = await merchant_bot(session, merchant.id) if rules.telegram_channel else None
     return {
@@ -187,7 +188,6 @@ async def page_context(
         "rules": rules,
         "description": view.description or headline(t, view, merchant),
         "card_url": f"{view.share_url}/card.png?v={card.fingerprint}",
-        "visitor": visitor,
         "ref_param": short_id(referrer.id) if referrer else None,
         "group_param": short_id(group) if group else None,
         "my_link": referral_link(view.share_url, visitor) if visitor else None,

@@ -57,7 +57,7 @@ def keep_identity(request: Request, response: HTTPResponse, identity: str) -> No
 
 def client_address(request: Request) -> str:
     """The peer's address, or the proxy's forwarded one where Sanic is told to trust it
-    (PROXIES_COUNT / REAL_IP_HEADER): never a header a client may simply make up."""
+    (SANIC_PROXIES_COUNT / SANIC_REAL_IP_HEADER): never a header a client may simply make up."""
     return request.remote_addr or request.ip or "unknown"
 
 
