@@ -12,6 +12,7 @@ from core.activities.models import Activity, Play, Prize, PrizeTable
 from core.activities.schemas import PrizeIn
 from core.db import upsert_insert
 from core.stock import service as stock
+from core.stock.sold_out import marks_of
 
 
 async def prizes_of(session: AsyncSession, activity_id: uuid.UUID) -> list[Prize]:
@@ -77,6 +78,11 @@ async def current_table(session: AsyncSession, activity_id: uuid.UUID) -> PrizeT
             .limit(1)
         )
     ).scalar_one()
+
+
+def known_sold_out(session: AsyncSession, prize: Prize) -> bool:
+    """The prize's stock is known to be gone: refused without a savepoint or a round trip."""
+    return prize.stock is not None and marks_of(session).is_sold_out(prize.stock_owner)
 
 
 async def take_prize(session: AsyncSession, activity: Activity, prize: Prize) -> bool:

@@ -9,10 +9,12 @@ from core.models import Base
 
 @dataclass(frozen=True)
 class StockOwner:
-    """Whose stock: a kind ("coupon_template", "prize", ...), an id, and how many shard rows."""
+    """Whose stock: a kind ("coupon_template", "prize", ...), an id, the merchant it belongs
+    to, and how many shard rows."""
 
     kind: str
     id: uuid.UUID
+    merchant_id: uuid.UUID
     shards: int = 1
 
 

@@ -10,16 +10,57 @@ raised by an upsert guarded by `used + quantity <= limit`, equally race-free.
 
 Both run inside the caller's transaction: if anything later fails, the rollback gives the units
 back. `return_stock` and `return_quota` undo a take that was committed (a refund).
+
+An owner a take found empty is remembered as sold out (`sold_out`), and units coming back (a
+return, a top-up, a rolled-back take) clear that once their transaction ends.
 """
 
 import random
 import uuid
 
 from sqlalchemy import delete, func, select, update
+from sqlalchemy import event as sa_event
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session, SessionTransaction
 
 from core.db import upsert_insert
+from core.stock import sold_out
 from core.stock.models import QuotaUsage, StockBucket, StockOwner
+
+# The owners a transaction took units of, and those it gave units back to (session.info keys).
+_TAKEN = "confetti_stock_taken"
+_RETURNED = "confetti_stock_returned"
+
+
+def _remember(session: AsyncSession, which: str, owner: StockOwner) -> None:
+    session.info.setdefault(which, set()).add(sold_out.key_of(owner))
+
+
+def record_take(session: AsyncSession, owner: StockOwner) -> None:
+    """A statement of its own (the one-statement claim) took units of `owner`: a rollback then
+    announces them back, as for `take_stock`."""
+    _remember(session, _TAKEN, owner)
+
+
+@sa_event.listens_for(Session, "after_commit")
+def _announce_returned_units(session: Session) -> None:
+    session.info.pop(_TAKEN, None)
+    returned = session.info.pop(_RETURNED, None)
+    if returned:
+        sold_out.marks_of(session).units_returned(sorted(returned))
+
+
+@sa_event.listens_for(Session, "after_soft_rollback")
+def _announce_untaken_units(session: Session, previous: SessionTransaction) -> None:
+    """What a rolled-back take held is back. A savepoint's rollback may give back only some of
+    the session's takes; announcing them all costs another process one round trip at most."""
+    if previous.nested:
+        taken = session.info.get(_TAKEN)
+    else:
+        taken = session.info.pop(_TAKEN, None)
+        session.info.pop(_RETURNED, None)
+    if taken:
+        sold_out.marks_of(session).units_returned(sorted(taken))
 
 
 async def create_stock(
@@ -28,6 +69,7 @@ async def create_stock(
     """Give `owner` `quantity` units, spread evenly over its shard rows."""
     shards = owner.shards
     base, extra = divmod(quantity, shards)
+    _remember(session, _RETURNED, owner)
     session.add_all(
         StockBucket(
             owner_kind=owner.kind,
@@ -50,15 +92,22 @@ def _bucket(owner: StockOwner, shard: int):
 
 
 async def take_stock(session: AsyncSession, owner: StockOwner, quantity: int = 1) -> bool:
-    """Take `quantity` units from one shard; False when no shard has that many left."""
+    """Take `quantity` units from one shard; False when no shard has that many left (known
+    from memory, without a round trip, while the owner is marked sold out)."""
+    marks = sold_out.marks_of(session)
+    if marks.is_sold_out(owner, quantity):
+        return False
+    seen_at = marks.generation()
     start = random.randrange(owner.shards)
     for offset in range(owner.shards):
         if await _take_exact(session, owner, (start + offset) % owner.shards, quantity):
             return True
+    marks.mark(owner, quantity, seen_at=seen_at)
     return False
 
 
 async def return_stock(session: AsyncSession, owner: StockOwner, quantity: int = 1) -> None:
+    _remember(session, _RETURNED, owner)
     await session.execute(
         update(StockBucket)
         .where(*_bucket(owner, 0))
@@ -91,7 +140,10 @@ async def _take_exact(session: AsyncSession, owner: StockOwner, shard: int, quan
         .where(*_bucket(owner, shard), StockBucket.remaining >= quantity)
         .values(remaining=StockBucket.remaining - quantity)
     )
-    return result.rowcount == 1
+    if result.rowcount != 1:
+        return False
+    _remember(session, _TAKEN, owner)
+    return True
 
 
 async def remaining_stock(session: AsyncSession, owner: StockOwner) -> int:
@@ -146,6 +198,7 @@ async def quota_used(
 
 async def delete_stock(session: AsyncSession, owner: StockOwner) -> None:
     """Make the owner unlimited: it has no stock rows at all."""
+    _remember(session, _RETURNED, owner)
     await session.execute(
         delete(StockBucket).where(
             StockBucket.owner_kind == owner.kind, StockBucket.owner_id == owner.id
