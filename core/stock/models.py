@@ -6,6 +6,12 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from core.models import Base
 
+# Above this many units a new stock is spread over shard rows (CONFETTI_STOCK_SHARD_ABOVE), one
+# per that many units, at most MAX_AUTO_SHARDS: 16 rows took claims as fast as two cores could
+# (docs/performance.md), and every extra row is one more a last-unit take may have to try.
+SHARD_ABOVE = 1000
+MAX_AUTO_SHARDS = 16
+
 
 @dataclass(frozen=True)
 class StockOwner:

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session, SessionTransaction
 
 from core.db import upsert_insert
 from core.stock import sold_out
-from core.stock.models import QuotaUsage, StockBucket, StockOwner
+from core.stock.models import MAX_AUTO_SHARDS, SHARD_ABOVE, QuotaUsage, StockBucket, StockOwner
 
 # The owners a transaction took units of, and those it gave units back to (session.info keys).
 _TAKEN = "confetti_stock_taken"
@@ -61,6 +61,13 @@ def _announce_untaken_units(session: Session, previous: SessionTransaction) -> N
         session.info.pop(_RETURNED, None)
     if taken:
         sold_out.marks_of(session).units_returned(sorted(taken))
+
+
+def shards_for(quantity: int, *, above: int = SHARD_ABOVE) -> int:
+    """How many rows a new stock of `quantity` units is spread over (see `SHARD_ABOVE`)."""
+    if quantity <= above:
+        return 1
+    return min(MAX_AUTO_SHARDS, -(-quantity // above))
 
 
 async def create_stock(
