@@ -62,6 +62,10 @@ class Activity(UUIDPrimaryKey, CreatedAt, Base):
         return StockOwner("envelope", self.id, self.merchant_id)
 
 
+# Whose stock a prize's is (`StockOwner.kind`).
+PRIZE_STOCK_KIND = "prize"
+
+
 class Prize(UUIDPrimaryKey, Base):
     __tablename__ = "prizes"
 
@@ -79,7 +83,7 @@ class Prize(UUIDPrimaryKey, Base):
 
     @property
     def stock_owner(self) -> StockOwner:
-        return StockOwner("prize", self.id, self.merchant_id)
+        return StockOwner(PRIZE_STOCK_KIND, self.id, self.merchant_id)
 
 
 class PrizeTable(Base):

@@ -153,6 +153,18 @@ async def _take_exact(session: AsyncSession, owner: StockOwner, shard: int, quan
     return True
 
 
+async def remaining_stocks(
+    session: AsyncSession, kind: str, owner_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, int]:
+    """What is left of each of several owners of one kind, in one query (no rows: absent)."""
+    rows = await session.execute(
+        select(StockBucket.owner_id, func.sum(StockBucket.remaining))
+        .where(StockBucket.owner_kind == kind, StockBucket.owner_id.in_(owner_ids))
+        .group_by(StockBucket.owner_id)
+    )
+    return {owner_id: int(left) for owner_id, left in rows.all()}
+
+
 async def remaining_stock(session: AsyncSession, owner: StockOwner) -> int:
     query = select(func.coalesce(func.sum(StockBucket.remaining), 0)).where(
         StockBucket.owner_kind == owner.kind, StockBucket.owner_id == owner.id
@@ -169,10 +181,11 @@ async def take_quota(
     limit: int,
     period: str = "",
     quantity: int = 1,
-) -> bool:
-    """Count `quantity` more uses by `holder_id`; False if that would pass `limit`."""
+) -> int | None:
+    """Count `quantity` more uses by `holder_id`: how many are counted now, or None if that
+    would pass `limit` (the same statement answers both, so a caller need not read it back)."""
     if quantity > limit:
-        return False
+        return None
     insert = upsert_insert(session)
     statement = insert(QuotaUsage).values(
         owner_kind=owner.kind,
@@ -187,8 +200,8 @@ async def take_quota(
         set_={"used": QuotaUsage.used + quantity},
         where=QuotaUsage.used + quantity <= limit,
     )
-    result = await session.execute(statement)
-    return result.rowcount == 1
+    result = await session.execute(statement.returning(QuotaUsage.used))
+    return result.scalar_one_or_none()
 
 
 async def quota_used(

@@ -1,12 +1,8 @@
 """Sold out, refused from memory: no statement reaches the database once a process knows, and
 stock coming back (a top-up, a rolled-back take) clears what every process knew."""
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 import httpx
 import pytest
-from sqlalchemy import event
 
 from core.coupons.errors import OutOfStock
 from core.coupons.service import claim_coupon
@@ -15,24 +11,10 @@ from core.stock import service as stock
 from core.stock.models import StockOwner
 from core.stock.sold_out import MARK_SECONDS, key_of
 from tests.factories import bearer, coupon_template, customer, merchant_with_key
+from tests.statements import counted_statements
 from tests.waiting import wait_until
 from tests.web.serving import serving
 from web.app import create_app
-
-
-@contextmanager
-def counted_statements(db: Database) -> Iterator[list[str]]:
-    """Every statement sent to the database while the block runs."""
-    sent: list[str] = []
-
-    def record(_conn, _cursor, statement, *_args) -> None:
-        sent.append(statement)
-
-    event.listen(db.engine.sync_engine, "before_cursor_execute", record)
-    try:
-        yield sent
-    finally:
-        event.remove(db.engine.sync_engine, "before_cursor_execute", record)
 
 
 async def _claim(db: Database, merchant_id, template_id, external_id: str) -> None:
