@@ -93,7 +93,7 @@ async def play(
 async def _draw(
     session: AsyncSession, activity: Activity, customer: Customer, client_seed: str, nonce: int
 ) -> Outcome:
-    # Read once for the whole try, the fallback's table rebuild included.
+    # The prizes are read once for the whole try, the fallback's table rebuild included.
     prizes = {str(prize.id): prize for prize in await prizes_of(session, activity.id)}
     table = await current_table(session, activity.id)
     digest = fairness.roll(activity.server_seed, client_seed, nonce)
@@ -107,7 +107,7 @@ async def _draw(
         # table without what ran out. The odds stay as published; nobody re-rolls.
         granted = consolation
         reward = await _grant(session, activity, customer, consolation)
-        await rebuild_table(session, activity, list(prizes.values()), table)
+        await rebuild_table(session, activity, list(prizes.values()))
     cell = None
     if activity.kind == "marquee":
         names = {prize.name: key for key, prize in prizes.items()}

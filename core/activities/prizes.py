@@ -120,12 +120,13 @@ async def winnable_among(
     ]
 
 
-async def rebuild_table(
-    session: AsyncSession, activity: Activity, prizes: list[Prize], latest: PrizeTable
-) -> None:
+async def rebuild_table(session: AsyncSession, activity: Activity, prizes: list[Prize]) -> None:
     """A new table version of those of `prizes` (all the activity's) that can still be won, if
-    it differs from `latest`, the current one."""
+    it differs from the latest. The latest is read again, not taken from the start of the try:
+    a concurrent try has usually rebuilt it already, and comparing with a stale version would
+    make every such try insert it again and queue on the first one's uncommitted row."""
     winnable = [[str(p.id), p.weight] for p in await winnable_among(session, activity, prizes)]
+    latest = await current_table(session, activity.id)
     if winnable == latest.entries:
         return
     insert = upsert_insert(session)

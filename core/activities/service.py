@@ -18,13 +18,7 @@ from core.activities.errors import (
 )
 from core.activities.fairness import new_server_seed, seed_hash
 from core.activities.models import DRAW_KINDS, Activity, EnvelopeShare, Prize
-from core.activities.prizes import (
-    add_prizes,
-    current_table,
-    prizes_of,
-    rebuild_table,
-    save_table,
-)
+from core.activities.prizes import add_prizes, prizes_of, rebuild_table, save_table
 from core.activities.schemas import ActivityCreate, ActivityPatch, Rules
 from core.clock import utcnow
 from core.coupons.models import CouponTemplate
@@ -373,5 +367,4 @@ async def _change_prize_stock(
         prize.stock = total
     if published and activity.kind in DRAW_KINDS:
         # A restocked prize may have left the table: draw from the full table again.
-        latest = await current_table(session, activity.id)
-        await rebuild_table(session, activity, list(prizes.values()), latest)
+        await rebuild_table(session, activity, list(prizes.values()))

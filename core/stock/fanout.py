@@ -3,8 +3,9 @@ marks of every process, through the broker's notices (a fanout).
 
 The announcement leaves after the commit (or rollback) that gave the units back, so a process
 may refuse them for the moment the notice takes to arrive; a notice lost with the broker costs
-at most `sold_out.MARK_SECONDS` of refusals. With the in-process broker every listener is in
-this process, and the notice only reaches other `Database`s of it (tests run two apps so).
+at most `sold_out.MARK_SECONDS` of refusals. The in-process broker reaches only this process
+(other `Database`s in it: tests run two apps so); web processes started together on `memory://`
+(`CONFETTI_WORKERS` > 1) learn of units that came back elsewhere when their marks lapse.
 """
 
 import asyncio
