@@ -14,6 +14,7 @@ from bench import codes as codes_bench
 from bench import floors, seed
 from bench.load import Load, LoadResult, run_load
 from bench.served import Served
+from core.activities.models import Play, Prize
 from core.code_alphabet import display_code
 from core.coupons.models import Coupon, CouponTemplate
 from core.coupons.service import claim_coupon
@@ -94,6 +95,7 @@ class Stage:
     options: Options
     hello_rate: float
     naive: floors.FloorResult | None = None
+    naive_try: floors.FloorResult | None = None
 
     def load(self, path: str, **fields) -> Load:
         fields.setdefault("connections", self.options.clients)
@@ -152,6 +154,56 @@ async def naive_floor(stage: Stage) -> floors.FloorResult:
             seconds=stage.options.seconds,
         )
     return stage.naive
+
+
+async def naive_try_floor(stage: Stage) -> floors.FloorResult:
+    if stage.naive_try is None:
+        _, prize = await seed.lucky_draw(stage.db, stage.shop, stock=10**9)
+        stage.naive_try = await floors.naive_tries(
+            stage.db,
+            prize,
+            stage.shop.customer_ids,
+            clients=stage.options.clients,
+            seconds=stage.options.seconds,
+        )
+    return stage.naive_try
+
+
+async def prizes_oversold(db: Database, prize: Prize) -> int:
+    """Plays that won `prize` beyond its stock: must be 0."""
+    async with db.transaction(write=False) as session:
+        won = await session.scalar(
+            select(func.count()).select_from(Play).where(Play.prize_id == prize.id)
+        )
+        left = await remaining_stock(session, prize.stock_owner)
+    return max(0, won + left - prize.stock)
+
+
+async def lucky_draw(stage: Stage) -> list[Line]:
+    """Tries at a live wheel through the API, against the naive try by the raw driver."""
+    floor = await naive_try_floor(stage)
+    activity, prize = await seed.lucky_draw(stage.db, stage.shop, stock=stage.options.stock)
+    load = stage.load(
+        f"/api/v1/activities/{activity.id}/play",
+        method="POST",
+        body='{"customer": "c%d"}',
+        modulus=len(stage.shop.customer_ids),
+    )
+    result = await run_load(load)
+    return [
+        _from_load(
+            stage,
+            f"lucky draw try, {stage.options.clients} clients",
+            result,
+            result.answered / result.seconds,
+            unit="tries/s",
+            floor=floor.rate,
+            floor_name="naive try transaction, raw driver",
+            target=0.5,
+            oversold=await prizes_oversold(stage.db, prize),
+            extra={"floor_p99_ms": round(floor.p99_ms, 2), "not_answered": result.refused},
+        )
+    ]
 
 
 async def _claims(stage: Stage, name: str, template: CouponTemplate, clients: int, **fields):

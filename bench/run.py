@@ -32,6 +32,7 @@ LINES = (
     lines.flash_sale_one_row,
     lines.flash_sale_sharded,
     lines.sold_out,
+    lines.lucky_draw,
     lines.validate,
     lines.codes,
 )
@@ -60,8 +61,9 @@ async def run_backend(
         version = await _database_version(db)
         shop = await seed.shop(db, customers=options.stock)
         stage = lines.Stage(backend, db, shop, None, options, hello)
-        # The floor first, while no server holds connections of the database's shared limit.
+        # The floors first, while no server holds connections of the database's shared limit.
         await lines.naive_floor(stage)
+        await lines.naive_try_floor(stage)
         async with Served.confetti(db, broker) as server:
             await asyncio.sleep(SETTLE_SECONDS)  # let the relay and consumers finish starting
             rss = machine.rss_megabytes(server.process.pid)

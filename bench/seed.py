@@ -1,11 +1,17 @@
 """What a benchmark line needs in its fresh database: a merchant with an API key, many
-customers (inserted in bulk: seeding is not what is measured), and coupon templates."""
+customers (inserted in bulk: seeding is not what is measured), coupon templates and a lucky
+draw."""
 
 import uuid
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy import insert
 
+from core.activities.models import Activity, Prize
+from core.activities.prizes import prizes_of
+from core.activities.schemas import ActivityCreate
+from core.activities.service import create_activity, publish
 from core.clock import utcnow
 from core.coupons.models import CouponTemplate
 from core.coupons.schemas import CouponTemplateCreate
@@ -17,6 +23,7 @@ from core.merchants.schemas import MerchantCreate
 from core.merchants.service import create_merchant, issue_api_key
 
 CHUNK = 5_000
+TEN_POINTS = {"type": "points", "amount": 10}
 
 
 @dataclass
@@ -60,3 +67,24 @@ async def flash_sale(db: Database, shop: Shop, *, stock: int, **fields) -> Coupo
     }
     async with db.transaction() as session:
         return await create_template(session, shop.merchant, CouponTemplateCreate(**body))
+
+
+async def lucky_draw(db: Database, shop: Shop, *, stock: int) -> tuple[Activity, Prize]:
+    """A live wheel, tries unlimited: a prize of `stock` units drawn nearly always (the
+    consolation once it is gone). Returns the activity and that prize."""
+    now = utcnow()
+    body = {
+        "kind": "lucky_draw",
+        "name": "Bench wheel",
+        "starts_at": now - timedelta(minutes=1),
+        "ends_at": now + timedelta(hours=2),
+        "prizes": [
+            {"name": "Ten points", "weight": 10**6, "stock": stock, "reward": TEN_POINTS},
+            {"name": "Thanks", "weight": 1, "consolation": True, "reward": {"type": "none"}},
+        ],
+    }
+    async with db.transaction() as session:
+        activity = await create_activity(session, shop.merchant, ActivityCreate(**body))
+        await publish(session, shop.merchant.id, activity.id)
+        prize = next(p for p in await prizes_of(session, activity.id) if not p.consolation)
+    return activity, prize

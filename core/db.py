@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import (
 
 from core.errors import ConfettiError
 from core.settings import Settings
+from core.stock.sold_out import SESSION_KEY, SoldOutMarks
 
 # SQLite's busy handler retries by sleeping, not in arrival order: under a burst of writers
 # (a thousand tries at once) one may wait far longer than the burst's average.
@@ -66,9 +67,14 @@ class Database:
     def __init__(self, settings: Settings, engine: AsyncEngine | None = None) -> None:
         self.settings = settings
         self.engine = engine or create_engine(settings)
-        self._readers = async_sessionmaker(self.engine, expire_on_commit=False)
+        # What this process knows has sold out; every session of this database shares it.
+        self.sold_out = SoldOutMarks()
+        info = {SESSION_KEY: self.sold_out}
+        self._readers = async_sessionmaker(self.engine, expire_on_commit=False, info=info)
         self._writers = async_sessionmaker(
-            self.engine.execution_options(**{_WRITE_OPTION: True}), expire_on_commit=False
+            self.engine.execution_options(**{_WRITE_OPTION: True}),
+            expire_on_commit=False,
+            info=info,
         )
 
     @property

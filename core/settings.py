@@ -7,6 +7,8 @@ from typing import Annotated
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from core.stock.models import SHARD_ABOVE
+
 ENV_PREFIX = "CONFETTI_"
 SECRET_KEY_FILE = "secret_key"
 MIN_SECRET_KEY_LENGTH = 32
@@ -55,6 +57,8 @@ class Settings(BaseSettings):
     # Webhook deliveries in flight at once (at most 4 of them to one endpoint). Each records its
     # outcome over a database connection of its own: keep it within the connection pool.
     webhook_concurrency: Annotated[int, Field(ge=1, le=500)] = 32
+    # A coupon template created with more stock than this is sharded (core/stock/models.py).
+    stock_shard_above: Annotated[int, Field(ge=1, le=10**9)] = SHARD_ABOVE
     # Off in production: a merchant's webhook URL must not reach into Confetti's own network.
     webhooks_allow_private: bool = False
 

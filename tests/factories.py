@@ -38,10 +38,12 @@ def template_body(**overrides) -> dict:
 
 
 async def coupon_template(db: Database, merchant: Merchant, **overrides):
+    """`shard_above` goes to create_template, every other override into the body."""
     from core.coupons.schemas import CouponTemplateCreate
     from core.coupons.templates import create_template
 
+    options = {"shard_above": overrides.pop("shard_above")} if "shard_above" in overrides else {}
     async with db.transaction() as session:
         return await create_template(
-            session, merchant, CouponTemplateCreate(**template_body(**overrides))
+            session, merchant, CouponTemplateCreate(**template_body(**overrides)), **options
         )

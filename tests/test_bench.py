@@ -28,6 +28,7 @@ async def test_every_bench_line_runs_on_a_tiny_input_and_oversells_nothing(tmp_p
         "flash-sale claim, 16 stock shards, 4 clients",
         "flash-sale claim, 16 stock shards, 8 clients",
         "sold-out claim",
+        "lucky draw try, 4 clients",
         "validate, 20-line order, 3 codes",
         "codes, 200 generated and stored",
     ]

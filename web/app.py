@@ -13,6 +13,7 @@ from bots.channels import ChatChannels
 from core.broker import Broker, broker_from_url
 from core.db import Database
 from core.settings import Settings
+from core.stock.fanout import SoldOutFanout
 from web import assets, console, health, limits, observability, qr, share, webchat, webhooks
 from web.api import API_PREFIX, api_blueprints
 from web.errors import JSONErrorHandler
@@ -44,6 +45,7 @@ def create_app(
     app.ctx.broker = broker or broker_from_url(
         settings.broker_url, namespace=settings.broker_namespace
     )
+    app.ctx.sold_out_fanout = SoldOutFanout(app.ctx.broker, app.ctx.db.sold_out)
     app.ctx.channels = ChatChannels(settings)
     app.ctx.metrics = observability.HttpMetrics()
     observability.install(app, app.ctx.metrics)
@@ -103,6 +105,7 @@ def _manage_resources(app: Sanic, *, owns_db: bool, owns_broker: bool, run_worke
     async def _open(app: Sanic) -> None:
         if owns_broker:
             await app.ctx.broker.connect()
+        await app.ctx.sold_out_fanout.start()
         if run_workers:
             app.ctx.workers = WorkerRuntime(
                 app.ctx.settings, app.ctx.db, app.ctx.broker, channels=app.ctx.channels
@@ -114,6 +117,7 @@ def _manage_resources(app: Sanic, *, owns_db: bool, owns_broker: bool, run_worke
         if run_workers:
             await app.ctx.workers.stop()
         await app.ctx.channels.close()
+        await app.ctx.sold_out_fanout.stop()
         if owns_broker:
             await app.ctx.broker.close()
         if owns_db:

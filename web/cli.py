@@ -26,6 +26,7 @@ from core.merchants.service import create_merchant, issue_api_key
 from core.migrations import upgrade_to_head
 from core.observability import configure_logging
 from core.settings import Settings, SettingsError, load_settings
+from core.stock.fanout import SoldOutFanout
 
 log = structlog.get_logger("confetti.cli")
 
@@ -157,12 +158,16 @@ async def _run_worker(settings: Settings) -> None:
         return
     channels = ChatChannels(settings)
     runtime = WorkerRuntime(settings, db, broker, channels=channels)
+    # A worker gives stock back too (an envelope group that expired): web processes must hear.
+    fanout = SoldOutFanout(broker, db.sold_out)
     try:
+        await fanout.start()
         await runtime.start()
         await stop.wait()
         log.info("worker.stopping")
     finally:
         await runtime.stop()
+        await fanout.stop()
         await channels.close()
         await broker.close()
         await db.dispose()

@@ -17,7 +17,8 @@ from workers.chat_sender import ChatSender
 from workers.consumers import Consumer, declare_queues, subscribe_all
 from workers.registry import all_consumers
 from workers.relay import OutboxRelay, requeue_unprocessed
-from workers.schedules import PROCESS_ID, SCHEDULED_JOBS, PeriodicJob, run_periodically
+from workers.schedules import PROCESS_ID, PeriodicJob, run_periodically, scheduled_jobs
+from workers.webhooks import WebhookSender
 
 log = structlog.get_logger("confetti.worker")
 STOP_GRACE_SECONDS = 10.0
@@ -31,11 +32,11 @@ class WorkerRuntime:
         db: Database,
         broker: Broker,
         consumers: Sequence[Consumer] | None = None,
-        jobs: Sequence[PeriodicJob] = SCHEDULED_JOBS,
+        jobs: Sequence[PeriodicJob] | None = None,
         channels: ChatChannels | None = None,
     ) -> None:
-        """Without `consumers`, every registered one; with `channels`, also the chat consumers
-        and the chat sender."""
+        """Without `consumers`, every registered one; without `jobs`, every timed job; with
+        `channels`, also the chat consumers and the chat sender."""
         self.settings = settings
         self.db = db
         self.broker = broker
@@ -58,7 +59,8 @@ class WorkerRuntime:
             batch_size=settings.relay_batch_size,
             interval=settings.relay_interval_seconds,
         )
-        self.jobs = jobs
+        self.webhooks = WebhookSender(settings)
+        self.jobs = jobs if jobs is not None else scheduled_jobs(self.webhooks)
         self._tasks: list[asyncio.Task[None]] = []
         self._stopping = asyncio.Event()
         self._subscriptions: list[Subscription] = []
@@ -101,4 +103,5 @@ class WorkerRuntime:
                 with suppress(asyncio.CancelledError):
                     await task
         self._tasks = []
+        await self.webhooks.close()
         log.info("worker.stopped")

@@ -30,7 +30,7 @@ from workers.reminders import (
     remind_expiring_points,
     start_new_round_reminders,
 )
-from workers.webhooks import send_due_webhooks
+from workers.webhooks import WebhookSender
 
 log = structlog.get_logger("confetti.schedules")
 PURGE_BATCH = 5_000
@@ -100,6 +100,7 @@ async def _run_jobs(db: Database) -> int:
     return await run_due_jobs(db, holder=PROCESS_ID)
 
 
+# Every timed job but the webhooks' (`scheduled_jobs` adds it, with its pooled client).
 SCHEDULED_JOBS: tuple[PeriodicJob, ...] = (
     PeriodicJob("activities.start_and_end", 30, _catch_up_activities),
     PeriodicJob("coupons.expire", 60, _expire_coupons),
@@ -107,7 +108,6 @@ SCHEDULED_JOBS: tuple[PeriodicJob, ...] = (
     PeriodicJob("idempotency.purge", 3600, _purge_idempotency_records),
     PeriodicJob("points.expire", 300, _expire_points),
     PeriodicJob("points.birthdays", 3600, _award_birthdays),
-    PeriodicJob("webhooks.send", 2, send_due_webhooks),
     PeriodicJob("jobs.run", 1, _run_jobs),
     PeriodicJob("reminders.coupons", 300, remind_expiring_coupons),
     PeriodicJob("reminders.points", 3600, remind_expiring_points),
@@ -115,6 +115,11 @@ SCHEDULED_JOBS: tuple[PeriodicJob, ...] = (
     PeriodicJob("chat_inbound.purge", 3600, _purge_chat_inbound),
     PeriodicJob("processed_events.purge", 3600, _purge_processed_events),
 )
+
+
+def scheduled_jobs(webhooks: WebhookSender) -> tuple[PeriodicJob, ...]:
+    """Every timed job, webhooks sent by the process's own sender."""
+    return (*SCHEDULED_JOBS, PeriodicJob("webhooks.send", 2, webhooks.send_due))
 
 
 # Each process's name for itself when it holds a lease.

@@ -1,5 +1,6 @@
 """aiogram Bot objects, one per merchant bot token, all pointed at the configured Bot API server
-(`CONFETTI_TELEGRAM_API_BASE`; tests use a fake one)."""
+(`CONFETTI_TELEGRAM_API_BASE`; tests use a fake one), and all sending over one HTTP session:
+every merchant's bot talks to the same server, so they share its pooled connections."""
 
 from aiogram import Bot
 from aiogram.client.session.aiohttp import AiohttpSession
@@ -8,18 +9,16 @@ from aiogram.client.telegram import TelegramAPIServer
 
 class TelegramBots:
     def __init__(self, api_base: str, *, timeout: float = 10.0) -> None:
-        self._server = TelegramAPIServer.from_base(api_base)
-        self._timeout = timeout
+        # aiogram opens the session's connection pool on first use, and again after `close`.
+        self._session = AiohttpSession(api=TelegramAPIServer.from_base(api_base), timeout=timeout)
         self._bots: dict[str, Bot] = {}
 
     def bot(self, token: str) -> Bot:
         bot = self._bots.get(token)
         if bot is None:
-            session = AiohttpSession(api=self._server, timeout=self._timeout)
-            bot = self._bots[token] = Bot(token, session=session)
+            bot = self._bots[token] = Bot(token, session=self._session)
         return bot
 
     async def close(self) -> None:
-        for bot in self._bots.values():
-            await bot.session.close()
+        await self._session.close()
         self._bots.clear()

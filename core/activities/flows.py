@@ -13,7 +13,14 @@ from core.activities import fairness
 from core.activities.errors import NotEligible, NotLive
 from core.activities.groups import open_together, pay_share, take_share
 from core.activities.models import DRAW_KINDS, Activity, Play, Prize
-from core.activities.prizes import current_table, draw_table, prizes_of, rebuild_table, take_prize
+from core.activities.prizes import (
+    current_table,
+    draw_table,
+    known_sold_out,
+    prizes_of,
+    rebuild_table,
+    take_prize,
+)
 from core.activities.referrals import credit_referral
 from core.activities.schemas import GroupOut, PlayRequest, PlayResult, PrizeWon, Proof, Rules
 from core.activities.service import effective_status, get_activity
@@ -86,6 +93,7 @@ async def play(
 async def _draw(
     session: AsyncSession, activity: Activity, customer: Customer, client_seed: str, nonce: int
 ) -> Outcome:
+    # The prizes are read once for the whole try, the fallback's table rebuild included.
     prizes = {str(prize.id): prize for prize in await prizes_of(session, activity.id)}
     table = await current_table(session, activity.id)
     digest = fairness.roll(activity.server_seed, client_seed, nonce)
@@ -99,7 +107,7 @@ async def _draw(
         # table without what ran out. The odds stay as published; nobody re-rolls.
         granted = consolation
         reward = await _grant(session, activity, customer, consolation)
-        await rebuild_table(session, activity)
+        await rebuild_table(session, activity, list(prizes.values()))
     cell = None
     if activity.kind == "marquee":
         names = {prize.name: key for key, prize in prizes.items()}
@@ -126,6 +134,8 @@ async def _win(
     """The prize, its stock taken and its reward granted; or None with nothing taken, when
     either refuses. One savepoint holds both, so a reward that cannot be granted to this
     customer never uses up the prize's stock."""
+    if known_sold_out(session, prize):
+        return None
     try:
         async with session.begin_nested():
             if not await take_prize(session, activity, prize):

@@ -50,16 +50,20 @@ class Activity(UUIDPrimaryKey, CreatedAt, Base):
 
     @property
     def budget_owner(self) -> StockOwner:
-        return StockOwner("activity_budget", self.id)
+        return StockOwner("activity_budget", self.id, self.merchant_id)
 
     @property
     def tries_owner(self) -> StockOwner:
-        return StockOwner("activity_tries", self.id)
+        return StockOwner("activity_tries", self.id, self.merchant_id)
 
     @property
     def envelope_owner(self) -> StockOwner:
         """The pot's unopened shares."""
-        return StockOwner("envelope", self.id)
+        return StockOwner("envelope", self.id, self.merchant_id)
+
+
+# Whose stock a prize's is (`StockOwner.kind`).
+PRIZE_STOCK_KIND = "prize"
 
 
 class Prize(UUIDPrimaryKey, Base):
@@ -79,7 +83,7 @@ class Prize(UUIDPrimaryKey, Base):
 
     @property
     def stock_owner(self) -> StockOwner:
-        return StockOwner("prize", self.id)
+        return StockOwner(PRIZE_STOCK_KIND, self.id, self.merchant_id)
 
 
 class PrizeTable(Base):

@@ -8,10 +8,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.activities import fairness
-from core.activities.models import Activity, Play, Prize, PrizeTable
+from core.activities.models import PRIZE_STOCK_KIND, Activity, Play, Prize, PrizeTable
 from core.activities.schemas import PrizeIn
 from core.db import upsert_insert
 from core.stock import service as stock
+from core.stock.sold_out import marks_of
 
 
 async def prizes_of(session: AsyncSession, activity_id: uuid.UUID) -> list[Prize]:
@@ -79,6 +80,11 @@ async def current_table(session: AsyncSession, activity_id: uuid.UUID) -> PrizeT
     ).scalar_one()
 
 
+def known_sold_out(session: AsyncSession, prize: Prize) -> bool:
+    """The prize's stock is known to be gone: refused without a savepoint or a round trip."""
+    return prize.stock is not None and marks_of(session).is_sold_out(prize.stock_owner)
+
+
 async def take_prize(session: AsyncSession, activity: Activity, prize: Prize) -> bool:
     if prize.consolation:
         return True
@@ -94,22 +100,32 @@ async def take_prize(session: AsyncSession, activity: Activity, prize: Prize) ->
 
 async def winnable_prizes(session: AsyncSession, activity: Activity) -> list[Prize]:
     """The prizes that can still be won: stock left, and within what is left of the budget."""
+    return await winnable_among(session, activity, await prizes_of(session, activity.id))
+
+
+async def winnable_among(
+    session: AsyncSession, activity: Activity, prizes: list[Prize]
+) -> list[Prize]:
+    """Those of `prizes` (all the activity's, as read already) that can still be won."""
     budget_left = None
     if activity.budget is not None:
         budget_left = await stock.remaining_stock(session, activity.budget_owner)
-    winnable = []
-    for prize in await prizes_of(session, activity.id):
-        if prize.stock is not None and not await stock.remaining_stock(session, prize.stock_owner):
-            continue
-        if not prize.consolation and budget_left is not None and prize.cost > budget_left:
-            continue
-        winnable.append(prize)
-    return winnable
+    stocked = [prize.id for prize in prizes if prize.stock is not None]
+    left = await stock.remaining_stocks(session, PRIZE_STOCK_KIND, stocked) if stocked else {}
+    return [
+        prize
+        for prize in prizes
+        if (prize.stock is None or left.get(prize.id, 0) > 0)
+        and (prize.consolation or budget_left is None or prize.cost <= budget_left)
+    ]
 
 
-async def rebuild_table(session: AsyncSession, activity: Activity) -> None:
-    """A new table version of the prizes that can still be won, if it differs from the last."""
-    winnable = [[str(p.id), p.weight] for p in await winnable_prizes(session, activity)]
+async def rebuild_table(session: AsyncSession, activity: Activity, prizes: list[Prize]) -> None:
+    """A new table version of those of `prizes` (all the activity's) that can still be won, if
+    it differs from the latest. The latest is read again, not taken from the start of the try:
+    a concurrent try has usually rebuilt it already, and comparing with a stale version would
+    make every such try insert it again and queue on the first one's uncommitted row."""
+    winnable = [[str(p.id), p.weight] for p in await winnable_among(session, activity, prizes)]
     latest = await current_table(session, activity.id)
     if winnable == latest.entries:
         return

@@ -367,4 +367,4 @@ async def _change_prize_stock(
         prize.stock = total
     if published and activity.kind in DRAW_KINDS:
         # A restocked prize may have left the table: draw from the full table again.
-        await rebuild_table(session, activity)
+        await rebuild_table(session, activity, list(prizes.values()))

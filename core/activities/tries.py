@@ -52,17 +52,19 @@ async def take_try(
     owner = activity.tries_owner
     total = await _total_limit(session, activity, customer.id, rules)
     common = {"merchant_id": activity.merchant_id}
-    if not await stock.take_quota(session, owner, customer.id, limit=total or UNLIMITED, **common):
+    used = await stock.take_quota(session, owner, customer.id, limit=total or UNLIMITED, **common)
+    if used is None:
         raise NoTriesLeft()
-    left = [total - await stock.quota_used(session, owner, customer.id)] if total else []
+    left = [total - used] if total else []
     daily = rules.tries_per_customer_per_day
     if daily is not None:
         day = now.astimezone(ZoneInfo(timezone)).date().isoformat()
-        if not await stock.take_quota(
+        used_today = await stock.take_quota(
             session, owner, customer.id, limit=daily, period=day, **common
-        ):
+        )
+        if used_today is None:
             raise NoTriesLeft("No tries left today; come back tomorrow.")
-        left.append(daily - await stock.quota_used(session, owner, customer.id, period=day))
+        left.append(daily - used_today)
     # The customer's tries are serialized by the quota row just taken, so counting their plays
     # gives each try the next nonce (tries handed back later never reuse one).
     nonce = (

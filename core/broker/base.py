@@ -16,6 +16,10 @@ aio-pika), so the same consumer code runs in the embedded default and in product
 - Stopping a subscription, or closing the broker, lets in-flight handlers finish; messages not yet
   acked stay in (or go back to) their queue for the next consumer.
 - Delivery is at least once: consumers must be idempotent by `Message.id`.
+
+Notices (`publish_notice`, `listen`) are apart from all that: news for every listening process
+at once (a fanout), which no consumer's queue sees, nothing keeps while nobody listens, and
+nothing retries. They carry what is cheap to miss, such as stock coming back (`core.stock.fanout`).
 """
 
 from abc import ABC, abstractmethod
@@ -41,6 +45,7 @@ class Message:
 
 
 Handler = Callable[[Message], Awaitable[None]]
+Hear = Callable[[bytes], None]
 
 
 class Subscription(ABC):
@@ -85,6 +90,15 @@ class Broker(ABC):
         retry_delay: float = 0.0,
     ) -> Subscription:
         """Declare the queue as `declare_queue` does, then hand each message to `handler`."""
+
+    @abstractmethod
+    async def publish_notice(self, topic: str, body: bytes) -> None:
+        """Tell every process now listening to `topic` (see the module's notices)."""
+
+    @abstractmethod
+    async def listen(self, topic: str, hear: Hear) -> Subscription:
+        """Call `hear` with the body of each notice of `topic` published from now on, until the
+        subscription stops."""
 
     @abstractmethod
     async def dead_letters(self, queue: str) -> list[Message]:

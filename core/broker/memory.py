@@ -17,6 +17,7 @@ from core.broker.base import (
     REASON_HEADER,
     Broker,
     Handler,
+    Hear,
     Message,
     Subscription,
     retry_delay_for,
@@ -93,6 +94,29 @@ def _namespace_queues(namespace: str) -> dict[str, _Queue]:
     return _loops.setdefault(asyncio.get_running_loop(), {}).setdefault(namespace, {})
 
 
+# The listeners of notices, shared by the brokers of one namespace as its queues are.
+_listener_loops: WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, list["_Listener"]]] = (
+    WeakKeyDictionary()
+)
+
+
+def _namespace_listeners(namespace: str) -> list["_Listener"]:
+    return _listener_loops.setdefault(asyncio.get_running_loop(), {}).setdefault(namespace, [])
+
+
+@dataclass(eq=False)
+class _Listener(Subscription):
+    topic: str
+    hear: Hear
+    listeners: list["_Listener"]
+    on_stopped: Callable[[Subscription], None]
+
+    async def stop(self) -> None:
+        if self in self.listeners:
+            self.listeners.remove(self)
+        self.on_stopped(self)
+
+
 class _MemorySubscription(Subscription):
     def __init__(
         self,
@@ -166,7 +190,7 @@ class MemoryBroker(Broker):
     def __init__(self, namespace: str = "confetti") -> None:
         self.namespace = namespace
         self._queues: dict[str, _Queue] | None = None
-        self._subscriptions: set[_MemorySubscription] = set()
+        self._subscriptions: set[Subscription] = set()
 
     def _connected(self) -> dict[str, _Queue]:
         if self._queues is None:
@@ -224,6 +248,20 @@ class MemoryBroker(Broker):
         )
         self._subscriptions.add(subscription)
         return subscription
+
+    async def publish_notice(self, topic: str, body: bytes) -> None:
+        self._connected()
+        for listener in list(_namespace_listeners(self.namespace)):
+            if topic_matches(listener.topic, topic):
+                listener.hear(body)
+
+    async def listen(self, topic: str, hear: Hear) -> Subscription:
+        self._connected()
+        listeners = _namespace_listeners(self.namespace)
+        listener = _Listener(topic, hear, listeners, self._subscriptions.discard)
+        listeners.append(listener)
+        self._subscriptions.add(listener)
+        return listener
 
     async def dead_letters(self, queue: str) -> list[Message]:
         state = self._connected().get(queue)

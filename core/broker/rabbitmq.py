@@ -3,12 +3,13 @@
 Layout for namespace `ns`: a durable topic exchange `ns.events`; per queue `q` a durable classic
 queue `ns.q` bound to its topic patterns, `ns.q.retry` where a failed message waits out its
 backoff, and `ns.q.dead` for messages that gave up. How failures are counted is in
-`rabbitmq_subscription`.
+`rabbitmq_subscription`. Notices go through a topic exchange of their own, `ns.notices`, to one
+exclusive, server-named queue per listener, which RabbitMQ deletes when its channel closes.
 """
 
 import asyncio
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 
 import aio_pika
@@ -23,7 +24,7 @@ from aio_pika.abc import (
 from aio_pika.exceptions import ChannelNotFoundEntity
 from yarl import URL
 
-from core.broker.base import REASON_HEADER, Broker, Handler, Message, Subscription
+from core.broker.base import REASON_HEADER, Broker, Handler, Hear, Message, Subscription
 from core.broker.errors import BrokerUnavailable
 from core.broker.rabbitmq_subscription import (
     AMQP_FAILURES,
@@ -44,6 +45,20 @@ class _Link:
     connection: AbstractRobustConnection
     channel: AbstractRobustChannel  # declarations and publishing, with publisher confirms
     exchange: AbstractExchange
+    notices: AbstractExchange
+
+
+class _NoticeListener(Subscription):
+    def __init__(
+        self, channel: AbstractChannel, on_stopped: Callable[[Subscription], None]
+    ) -> None:
+        self._channel = channel
+        self._on_stopped = on_stopped
+
+    async def stop(self) -> None:
+        self._on_stopped(self)
+        with suppress(*AMQP_FAILURES):
+            await self._channel.close()  # RabbitMQ deletes the exclusive queue with it
 
 
 class RabbitBroker(Broker):
@@ -51,8 +66,9 @@ class RabbitBroker(Broker):
         self.namespace = namespace
         self._url = URL(url)
         self._exchange_name = f"{namespace}.events"
+        self._notices_name = f"{namespace}.notices"
         self._link: _Link | None = None
-        self._subscriptions: set[RabbitSubscription] = set()
+        self._subscriptions: set[Subscription] = set()
         self._declared: set[str] = set()
 
     def _describe(self, exc: BaseException) -> str:
@@ -98,10 +114,13 @@ class RabbitBroker(Broker):
                 exchange = await channel.declare_exchange(
                     self._exchange_name, aio_pika.ExchangeType.TOPIC, durable=True
                 )
+                notices = await channel.declare_exchange(
+                    self._notices_name, aio_pika.ExchangeType.TOPIC, durable=True
+                )
         except BrokerUnavailable:
             await connection.close()
             raise
-        self._link = _Link(connection, channel, exchange)
+        self._link = _Link(connection, channel, exchange, notices)
 
     async def close(self) -> None:
         # One after another, in this task: a handler closing its own broker must not wait
@@ -187,6 +206,28 @@ class RabbitBroker(Broker):
         self._subscriptions.add(subscription)
         return subscription
 
+    async def publish_notice(self, topic: str, body: bytes) -> None:
+        notices = self._connected().notices
+        with self._unavailable(f"publish notice {topic!r}"):
+            await notices.publish(
+                aio_pika.Message(body), routing_key=topic, timeout=_OPERATION_TIMEOUT
+            )
+
+    async def listen(self, topic: str, hear: Hear) -> Subscription:
+        connection = self._connected().connection
+
+        async def deliver(incoming: AbstractIncomingMessage) -> None:
+            hear(incoming.body)
+
+        with self._unavailable(f"listen to {topic!r}"):
+            channel = await connection.channel(publisher_confirms=False)
+            queue = await channel.declare_queue(exclusive=True, auto_delete=True)
+            await queue.bind(self._notices_name, routing_key=topic)
+            await queue.consume(deliver, no_ack=True)
+        listener = _NoticeListener(channel, self._subscriptions.discard)
+        self._subscriptions.add(listener)
+        return listener
+
     async def dead_letters(self, queue: str) -> list[Message]:
         connection = self._connected().connection
         with self._unavailable(f"read the dead letters of {queue!r}"):
@@ -227,6 +268,7 @@ class RabbitBroker(Broker):
                     for name in sorted(self._declared):
                         await channel.queue_delete(name)
                     await channel.exchange_delete(self._exchange_name)
+                    await channel.exchange_delete(self._notices_name)
         finally:
             if not live:
                 await connection.close()

@@ -32,7 +32,7 @@ class Attempt:
 
 
 def _owner(merchant_id: uuid.UUID) -> StockOwner:
-    return StockOwner("code_failures", merchant_id)
+    return StockOwner("code_failures", merchant_id, merchant_id)
 
 
 def _ip_holder(client_ip: str) -> uuid.UUID:

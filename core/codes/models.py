@@ -31,7 +31,7 @@ class CodeBatch(UUIDPrimaryKey, CreatedAt, Base):
     @property
     def stock_owner(self) -> StockOwner:
         """Owner of the batch's stock (unused codes) and of its per-customer quota."""
-        return StockOwner("code_batch", self.id)
+        return StockOwner("code_batch", self.id, self.merchant_id)
 
 
 class Code(Base):

@@ -18,6 +18,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 from core.models import Base, CreatedAt, UTCDateTime, UUIDPrimaryKey
 from core.stock.models import StockOwner
 
+# Whose stock a template's is (`StockOwner.kind`).
+TEMPLATE_STOCK_KIND = "coupon_template"
+
 
 class CouponTemplate(UUIDPrimaryKey, CreatedAt, Base):
     """What a coupon is worth and who may have one: copies are issued from it as coupons."""
@@ -53,7 +56,7 @@ class CouponTemplate(UUIDPrimaryKey, CreatedAt, Base):
 
     @property
     def stock_owner(self) -> StockOwner:
-        return StockOwner("coupon_template", self.id, self.stock_shards)
+        return StockOwner(TEMPLATE_STOCK_KIND, self.id, self.merchant_id, self.stock_shards)
 
 
 class Coupon(UUIDPrimaryKey, CreatedAt, Base):

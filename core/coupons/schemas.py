@@ -66,8 +66,10 @@ class TemplateTerms(BaseModel):
     total_stock: Annotated[StrictInt, Field(ge=0, le=10**9)] | None = Field(
         default=None, description="null = unlimited"
     )
-    stock_shards: Annotated[StrictInt, Field(ge=1, le=64)] = Field(
-        default=1, description="Spread stock over this many rows for very hot flash sales"
+    stock_shards: Annotated[StrictInt, Field(ge=1, le=64)] | None = Field(
+        default=None,
+        description="Spread stock over this many rows for very hot flash sales; by default "
+        "one row, or more for a stock above CONFETTI_STOCK_SHARD_ABOVE units",
     )
     per_customer_limit: Annotated[StrictInt, Field(ge=1, le=10**6)] | None = None
     claim_starts_at: UtcTimestamp | None = None

@@ -21,7 +21,7 @@ from core.coupons.errors import (
     TemplateInactive,
     TemplateNotFound,
 )
-from core.coupons.models import Coupon, CouponTemplate
+from core.coupons.models import TEMPLATE_STOCK_KIND, Coupon, CouponTemplate
 from core.coupons.schemas import CouponOut, IssueOutcome, IssueRequest, IssueResult, Scope
 from core.coupons.templates import get_template, seconds_until, templates_by_id
 from core.customers.errors import CustomerNotFound
@@ -34,6 +34,8 @@ from core.jobs.schemas import ChunkOutcome
 from core.jobs.service import create_job
 from core.pagination import Page, paginate
 from core.stock import service as stock
+from core.stock.models import StockOwner
+from core.stock.sold_out import marks_of
 
 CODE_ATTEMPTS = 5
 
@@ -52,7 +54,10 @@ async def claim_coupon(
 
     On PostgreSQL the claim is one statement (`claims`); the customer is then not loaded and
     comes back as None. SQLite keeps the step-by-step path: it has one writer at a time anyway.
+    A template this process knows is sold out is refused before either, with no round trip.
     """
+    if marks_of(session).is_sold_out(StockOwner(TEMPLATE_STOCK_KIND, template_id, merchant_id)):
+        raise OutOfStock()
     if session.get_bind().dialect.name == "postgresql":
         coupon, template = await _claim_in_one_round_trip(
             session, merchant_id, template_id, customer_external_id
@@ -84,6 +89,8 @@ async def _claim_in_one_round_trip(
         _check_issuable(template)
     if not outcome.quota_ok:
         raise LimitReached(template.per_customer_limit)
+    if outcome.stock_ok and template.total_stock is not None:
+        stock.record_take(session, template.stock_owner)
     if outcome.coupon is not None:
         return outcome.coupon, template
     # The quota is taken. Either the statement's shard was empty (others may not be) or the

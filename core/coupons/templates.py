@@ -23,6 +23,7 @@ from core.errors import ValidationFailed
 from core.merchants.models import Merchant
 from core.pagination import Page, paginate
 from core.stock import service as stock
+from core.stock.models import SHARD_ABOVE
 
 StatusAction = Literal["pause", "resume", "archive"]
 
@@ -35,17 +36,24 @@ _TRANSITIONS: dict[StatusAction, tuple[set[str], str]] = {
 
 
 async def create_template(
-    session: AsyncSession, merchant: Merchant, data: CouponTemplateCreate
+    session: AsyncSession,
+    merchant: Merchant,
+    data: CouponTemplateCreate,
+    *,
+    shard_above: int = SHARD_ABOVE,
 ) -> CouponTemplate:
+    """A stock above `shard_above` units is sharded, unless `data` says how many rows."""
     data.check()
     currency = _merchant_currency(merchant, data.currency)
-    fields = data.model_dump(exclude={"scope", "currency"})
+    fields = data.model_dump(exclude={"scope", "currency", "stock_shards"})
+    shards = data.stock_shards or stock.shards_for(data.total_stock or 0, above=shard_above)
     template = CouponTemplate(
         id=uuid.uuid4(),
         merchant_id=merchant.id,
         currency=currency,
         scope_skus=data.scope.skus,
         scope_categories=data.scope.categories,
+        stock_shards=shards,
         **fields,
     )
     session.add(template)

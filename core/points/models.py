@@ -117,4 +117,4 @@ class CatalogueItem(UUIDPrimaryKey, CreatedAt, Base):
 
     @property
     def stock_owner(self) -> StockOwner:
-        return StockOwner("catalogue_item", self.id)
+        return StockOwner("catalogue_item", self.id, self.merchant_id)

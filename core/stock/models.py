@@ -6,13 +6,21 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from core.models import Base
 
+# Above this many units a new stock is spread over shard rows (CONFETTI_STOCK_SHARD_ABOVE), one
+# per that many units, at most MAX_AUTO_SHARDS: 16 rows took claims as fast as two cores could
+# (docs/performance.md), and every extra row is one more a last-unit take may have to try.
+SHARD_ABOVE = 1000
+MAX_AUTO_SHARDS = 16
+
 
 @dataclass(frozen=True)
 class StockOwner:
-    """Whose stock: a kind ("coupon_template", "prize", ...), an id, and how many shard rows."""
+    """Whose stock: a kind ("coupon_template", "prize", ...), an id, the merchant it belongs
+    to, and how many shard rows."""
 
     kind: str
     id: uuid.UUID
+    merchant_id: uuid.UUID
     shards: int = 1
 
 

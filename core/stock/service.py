@@ -10,16 +10,64 @@ raised by an upsert guarded by `used + quantity <= limit`, equally race-free.
 
 Both run inside the caller's transaction: if anything later fails, the rollback gives the units
 back. `return_stock` and `return_quota` undo a take that was committed (a refund).
+
+An owner a take found empty is remembered as sold out (`sold_out`), and units coming back (a
+return, a top-up, a rolled-back take) clear that once their transaction ends.
 """
 
 import random
 import uuid
 
 from sqlalchemy import delete, func, select, update
+from sqlalchemy import event as sa_event
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session, SessionTransaction
 
 from core.db import upsert_insert
-from core.stock.models import QuotaUsage, StockBucket, StockOwner
+from core.stock import sold_out
+from core.stock.models import MAX_AUTO_SHARDS, SHARD_ABOVE, QuotaUsage, StockBucket, StockOwner
+
+# The owners a transaction took units of, and those it gave units back to (session.info keys).
+_TAKEN = "confetti_stock_taken"
+_RETURNED = "confetti_stock_returned"
+
+
+def _remember(session: AsyncSession, which: str, owner: StockOwner) -> None:
+    session.info.setdefault(which, set()).add(sold_out.key_of(owner))
+
+
+def record_take(session: AsyncSession, owner: StockOwner) -> None:
+    """A statement of its own (the one-statement claim) took units of `owner`: a rollback then
+    announces them back, as for `take_stock`."""
+    _remember(session, _TAKEN, owner)
+
+
+@sa_event.listens_for(Session, "after_commit")
+def _announce_returned_units(session: Session) -> None:
+    session.info.pop(_TAKEN, None)
+    returned = session.info.pop(_RETURNED, None)
+    if returned:
+        sold_out.marks_of(session).units_returned(sorted(returned))
+
+
+@sa_event.listens_for(Session, "after_soft_rollback")
+def _announce_untaken_units(session: Session, previous: SessionTransaction) -> None:
+    """What a rolled-back take held is back. A savepoint's rollback may give back only some of
+    the session's takes; announcing them all costs another process one round trip at most."""
+    if previous.nested:
+        taken = session.info.get(_TAKEN)
+    else:
+        taken = session.info.pop(_TAKEN, None)
+        session.info.pop(_RETURNED, None)
+    if taken:
+        sold_out.marks_of(session).units_returned(sorted(taken))
+
+
+def shards_for(quantity: int, *, above: int = SHARD_ABOVE) -> int:
+    """How many rows a new stock of `quantity` units is spread over (see `SHARD_ABOVE`)."""
+    if quantity <= above:
+        return 1
+    return min(MAX_AUTO_SHARDS, -(-quantity // above))
 
 
 async def create_stock(
@@ -28,6 +76,7 @@ async def create_stock(
     """Give `owner` `quantity` units, spread evenly over its shard rows."""
     shards = owner.shards
     base, extra = divmod(quantity, shards)
+    _remember(session, _RETURNED, owner)
     session.add_all(
         StockBucket(
             owner_kind=owner.kind,
@@ -50,15 +99,22 @@ def _bucket(owner: StockOwner, shard: int):
 
 
 async def take_stock(session: AsyncSession, owner: StockOwner, quantity: int = 1) -> bool:
-    """Take `quantity` units from one shard; False when no shard has that many left."""
+    """Take `quantity` units from one shard; False when no shard has that many left (known
+    from memory, without a round trip, while the owner is marked sold out)."""
+    marks = sold_out.marks_of(session)
+    if marks.is_sold_out(owner, quantity):
+        return False
+    seen_at = marks.generation()
     start = random.randrange(owner.shards)
     for offset in range(owner.shards):
         if await _take_exact(session, owner, (start + offset) % owner.shards, quantity):
             return True
+    marks.mark(owner, quantity, seen_at=seen_at)
     return False
 
 
 async def return_stock(session: AsyncSession, owner: StockOwner, quantity: int = 1) -> None:
+    _remember(session, _RETURNED, owner)
     await session.execute(
         update(StockBucket)
         .where(*_bucket(owner, 0))
@@ -91,7 +147,22 @@ async def _take_exact(session: AsyncSession, owner: StockOwner, shard: int, quan
         .where(*_bucket(owner, shard), StockBucket.remaining >= quantity)
         .values(remaining=StockBucket.remaining - quantity)
     )
-    return result.rowcount == 1
+    if result.rowcount != 1:
+        return False
+    _remember(session, _TAKEN, owner)
+    return True
+
+
+async def remaining_stocks(
+    session: AsyncSession, kind: str, owner_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, int]:
+    """What is left of each of several owners of one kind, in one query (no rows: absent)."""
+    rows = await session.execute(
+        select(StockBucket.owner_id, func.sum(StockBucket.remaining))
+        .where(StockBucket.owner_kind == kind, StockBucket.owner_id.in_(owner_ids))
+        .group_by(StockBucket.owner_id)
+    )
+    return {owner_id: int(left) for owner_id, left in rows.all()}
 
 
 async def remaining_stock(session: AsyncSession, owner: StockOwner) -> int:
@@ -110,10 +181,11 @@ async def take_quota(
     limit: int,
     period: str = "",
     quantity: int = 1,
-) -> bool:
-    """Count `quantity` more uses by `holder_id`; False if that would pass `limit`."""
+) -> int | None:
+    """Count `quantity` more uses by `holder_id`: how many are counted now, or None if that
+    would pass `limit` (the same statement answers both, so a caller need not read it back)."""
     if quantity > limit:
-        return False
+        return None
     insert = upsert_insert(session)
     statement = insert(QuotaUsage).values(
         owner_kind=owner.kind,
@@ -128,8 +200,8 @@ async def take_quota(
         set_={"used": QuotaUsage.used + quantity},
         where=QuotaUsage.used + quantity <= limit,
     )
-    result = await session.execute(statement)
-    return result.rowcount == 1
+    result = await session.execute(statement.returning(QuotaUsage.used))
+    return result.scalar_one_or_none()
 
 
 async def quota_used(
@@ -146,6 +218,7 @@ async def quota_used(
 
 async def delete_stock(session: AsyncSession, owner: StockOwner) -> None:
     """Make the owner unlimited: it has no stock rows at all."""
+    _remember(session, _RETURNED, owner)
     await session.execute(
         delete(StockBucket).where(
             StockBucket.owner_kind == owner.kind, StockBucket.owner_id == owner.id

@@ -15,6 +15,7 @@ import hmac
 import time
 import uuid
 from collections import Counter
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -40,6 +41,8 @@ PER_ENDPOINT = 4
 # A run stops leasing after this long and lets what is in flight finish: with the default 5 s
 # timeout it ends within the 10 s for which its worker holds the `webhooks.send` job.
 LEASING_SECONDS = 5.0
+# An answer up to this long is read, so that its connection serves the next delivery.
+REUSE_ANSWERS_UP_TO_BYTES = 64 * 1024
 
 
 @dataclass(frozen=True)
@@ -258,7 +261,9 @@ async def _give_up_expired(db: Database) -> None:
 
 async def _post(client: httpx.AsyncClient, item: Leased, seconds: float) -> Outcome:
     """One attempt. `seconds` bounds the whole attempt, not just each read: a shop that answers
-    a byte at a time must not hold a delivery past its lease. The answer's body is never read."""
+    a byte at a time must not hold a delivery past its lease. The answer's body is never looked
+    at: a short one is read to its end only so its connection goes back to the client's pool
+    for the next delivery; a longer one is left, and its connection closed."""
     headers = {
         "Content-Type": "application/json",
         SIGNATURE_HEADER: sign(item.secret, int(time.time()), item.body),
@@ -269,6 +274,7 @@ async def _post(client: httpx.AsyncClient, item: Leased, seconds: float) -> Outc
             client.stream("POST", item.url, content=item.body.encode(), headers=headers) as answer,
         ):
             status_code = answer.status_code
+            await _skip_short_body(answer)
     except AddressRefused as exc:
         return Outcome(None, str(exc))
     except TimeoutError:
@@ -278,6 +284,15 @@ async def _post(client: httpx.AsyncClient, item: Leased, seconds: float) -> Outc
     if 200 <= status_code < 300:
         return Outcome(status_code, None)
     return Outcome(status_code, f"HTTP {status_code}")
+
+
+async def _skip_short_body(answer: httpx.Response) -> None:
+    """Read an answer that says it is short; a failure to read it changes nothing: the shop
+    has answered."""
+    length = answer.headers.get("content-length", "")
+    if length.isdigit() and int(length) <= REUSE_ANSWERS_UP_TO_BYTES:
+        with suppress(httpx.HTTPError):
+            await answer.aread()
 
 
 async def _record_attempt(db: Database, item: Leased, outcome: Outcome) -> None:

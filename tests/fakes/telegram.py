@@ -78,6 +78,7 @@ class Call:
     params: dict[str, Any]
     status: int = 200  # HTTP status the fake answered with
     result: Any = None  # the "result" it returned when status is 200
+    peer: Any = None  # the client's (host, port): calls over one connection share it
 
 
 class FakeTelegram:
@@ -190,7 +191,9 @@ class FakeTelegram:
         if self.delay:
             await asyncio.sleep(self.delay)
         token, method = request.match_info["token"], request.match_info["method"]
-        call = Call(token, method, await self._read_params(request))
+        params = await self._read_params(request)
+        peer = request.transport.get_extra_info("peername") if request.transport else None
+        call = Call(token, method, params, peer=peer)
         self.calls.append(call)
         if (hook := self.before_answer.get(method)) is not None:
             await hook(call.params)

@@ -9,10 +9,9 @@ import pytest
 from sanic import Sanic
 
 from tests.factories import bearer, merchant_with_key
-from tests.fixtures.processes import free_port
+from tests.web.serving import serving
 from web.body import MAX_JSON_DEPTH, json_depth
 from web.limits import MAX_HEADER_BYTES
-from web.lingering import LingeringHttpProtocol
 
 # Nothing here reaches the database: SQLite is enough.
 SQLITE_ONLY = pytest.mark.parametrize("backend", ["sqlite"])
@@ -20,22 +19,9 @@ SQLITE_ONLY = pytest.mark.parametrize("backend", ["sqlite"])
 
 @pytest.fixture
 async def server(app: Sanic) -> AsyncIterator[str]:
-    """The app on Sanic's own HTTP server (not ASGI) as `confetti serve` runs it, on a free
-    port: its base URL."""
-    port = free_port()
-    served = await app.create_server(
-        host="127.0.0.1", port=port, return_asyncio_server=True, protocol=LingeringHttpProtocol
-    )
-    await served.startup()
-    await served.before_start()
-    await served.after_start()
-    serving = asyncio.create_task(served.serve_forever())
-    yield f"http://127.0.0.1:{port}"
-    served.close()
-    await served.wait_closed()
-    await served.before_stop()
-    await served.after_stop()
-    serving.cancel()
+    """The app on Sanic's own HTTP server (not ASGI), on a free port: its base URL."""
+    async with serving(app) as base_url:
+        yield base_url
 
 
 async def raw_exchange(base_url: str, head: bytes) -> tuple[int, bytes]:

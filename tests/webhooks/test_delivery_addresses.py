@@ -18,7 +18,7 @@ from tests.webhooks.factories import (
     sending_client,
 )
 from tests.webhooks.shop_server import ShopServer
-from workers.webhooks import send_due_webhooks
+from workers.webhooks import WebhookSender
 
 SQLITE_ONLY = pytest.mark.parametrize("backend", ["sqlite"])
 
@@ -29,8 +29,12 @@ async def refused_attempt(db, shop, url: str, *, resolve=None) -> str:
     merchant, _ = await merchant_with_key(db)
     target = await legacy_endpoint(db, merchant, url.format(port=shop.port))
     await due_deliveries(db, target, 1)
-    if resolve is None:
-        assert await send_due_webhooks(db) == 1
+    if resolve is None:  # the job's own sender, with its settings
+        sender = WebhookSender(db.settings)
+        try:
+            assert await sender.send_due(db) == 1
+        finally:
+            await sender.close()
     else:
         async with sending_client(db, allow_private=False, resolve=resolve) as client:
             assert await deliver_due(db, client) == 1

@@ -40,7 +40,12 @@ bp = api_blueprint("coupons")
 async def create_template(request: Request) -> HTTPResponse:
     data = parse_body(request, CouponTemplateCreate)
     async with request.app.ctx.db.transaction() as session:
-        template = await templates.create_template(session, current_merchant(request), data)
+        template = await templates.create_template(
+            session,
+            current_merchant(request),
+            data,
+            shard_above=request.app.ctx.settings.stock_shard_above,
+        )
         view = await templates.template_view(session, template)
     return model_response(view, status=201)
 
