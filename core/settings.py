@@ -50,7 +50,10 @@ class Settings(BaseSettings):
     chat_in_doubt_seconds: Annotated[float, Field(ge=1, le=86_400)] = 300
     code_attempts_per_minute: Annotated[int, Field(ge=1, le=10_000)] = 10
     # Share pages: tries at one activity from one network address, whatever cookies it sends.
-    # A shop's wifi or a carrier's NAT puts several people behind one address.
+    # The customers one address may bring to an activity, each with their own tries (1: clearing
+    # cookies buys nothing); a shop's wifi or a carrier's NAT puts several people behind one.
+    share_visitors_per_address: Annotated[int, Field(ge=1, le=10_000)] = 1
+    # An address's tries in the merchant's day, and in one minute before it cools off.
     share_tries_per_address_per_day: Annotated[int, Field(ge=1, le=1_000_000)] = 30
     share_tries_per_address_per_minute: Annotated[int, Field(ge=1, le=10_000)] = 6
     webhook_timeout_seconds: Annotated[float, Field(gt=0, le=60)] = 5

@@ -60,14 +60,16 @@ class AlreadyInGroup(Conflict):
 
 class TooManyTriesFromAddress(ConfettiError):
     """Tries counted per network address, which a cleared cookie or a new identity does not
-    reset: the day's allowance, or a burst's cool-off."""
+    reset: the customers it may bring, the day's tries, or a burst's cool-off (`scope`:
+    "players", "day" or "minute")."""
 
     code = "too_many_tries_from_address"
     status = 429
     message = "Too many tries from this network; wait a little and try again."
 
-    def __init__(self, retry_after: int, *, for_the_day: bool) -> None:
+    def __init__(self, scope: str, retry_after: int | None = None) -> None:
         super().__init__()
+        self.scope = scope
         self.retry_after = retry_after
-        self.for_the_day = for_the_day
-        self.headers["Retry-After"] = str(retry_after)
+        if retry_after is not None:
+            self.headers["Retry-After"] = str(retry_after)

@@ -9,9 +9,10 @@ from tests.activities.shop import wheel
 from tests.share.test_share_pages import try_on_page, visitor_cookie
 
 
-def limit_address(app, *, per_day: int = 1000, per_minute: int = 1000) -> None:
+def limit_address(app, *, visitors: int = 1, per_day: int = 1000, per_minute: int = 1000) -> None:
     app.ctx.settings = app.ctx.settings.model_copy(
         update={
+            "share_visitors_per_address": visitors,
             "share_tries_per_address_per_day": per_day,
             "share_tries_per_address_per_minute": per_minute,
         }
@@ -27,17 +28,39 @@ async def plays(shop) -> int:
         return (await session.execute(select(func.count()).select_from(Play))).scalar_one()
 
 
-async def test_clearing_cookies_does_not_buy_tries_past_the_address_allowance(
+async def test_clearing_cookies_buys_no_extra_try(app, shop, client) -> None:
+    limit_address(app)
+    activity = await shop.live(wheel(rules={"tries_per_customer_per_day": 1}))
+    assert (await try_on_page(client, activity["slug"])).status == 200
+    cleared = await try_on_page(client, activity["slug"])  # no cookie: a "new" visitor
+    assert cleared.status == 429 and "retry-after" not in cleared.headers
+    assert "already played" in cleared.text
+    assert await plays(shop) == 1
+
+
+async def test_an_address_may_bring_as_many_players_as_the_setting_each_with_their_tries(
     app, shop, client
 ) -> None:
+    limit_address(app, visitors=2)
+    activity = await shop.live(wheel(rules={"tries_per_customer_total": 2}))
+    first = await try_on_page(client, activity["slug"])
+    second = await try_on_page(client, activity["slug"])  # two visitors behind one shop's wifi
+    for visitor in (first, second):
+        again = await try_on_page(client, activity["slug"], cookie=visitor_cookie(visitor))
+        assert again.status == 200
+    assert (await try_on_page(client, activity["slug"])).status == 429
+    assert await plays(shop) == 4
+
+
+async def test_the_day_caps_an_address_tries_with_a_retry_after(app, shop, client) -> None:
     limit_address(app, per_day=2)
-    activity = await shop.live(wheel(rules={"tries_per_customer_total": 1}))
-    for _ in range(2):  # two visitors, or one who cleared their cookies
-        assert (await try_on_page(client, activity["slug"])).status == 200
-    refused = await try_on_page(client, activity["slug"])
+    activity = await shop.live(wheel())
+    first = await try_on_page(client, activity["slug"])
+    again = await try_on_page(client, activity["slug"], cookie=visitor_cookie(first))
+    assert again.status == 200
+    refused = await try_on_page(client, activity["slug"], cookie=visitor_cookie(first))
     assert refused.status == 429 and int(refused.headers["retry-after"]) > 0
     assert "come back tomorrow" in refused.text
-    assert await plays(shop) == 2
 
 
 async def test_a_burst_cools_off_until_the_next_minute(app, shop, client, monkeypatch) -> None:
@@ -55,7 +78,7 @@ async def test_a_burst_cools_off_until_the_next_minute(app, shop, client, monkey
 
 
 async def test_a_refused_try_uses_none_of_the_address_allowance(app, shop, client) -> None:
-    limit_address(app, per_day=2)
+    limit_address(app, visitors=2)
     activity = await shop.live(wheel(rules={"tries_per_customer_total": 1}))
     first = await try_on_page(client, activity["slug"])
     again = await try_on_page(client, activity["slug"], cookie=visitor_cookie(first))

@@ -147,14 +147,6 @@ async def _try(
     if Rules.model_validate(activity.rules).telegram_channel:
         # Channel membership can be checked in Telegram only; the page links there.
         raise NotEligible()
-    settings = request.app.ctx.settings
-    limits = AddressLimits(
-        per_day=settings.share_tries_per_address_per_day,
-        per_minute=settings.share_tries_per_address_per_minute,
-    )
-    await take_address_try(
-        session, activity, client_address(request), limits, timezone=merchant.timezone, now=utcnow()
-    )
     referrer = await referrer_of(session, merchant.id, request.form.get("ref"))
     choice = PlayRequest(
         customer=visitor.external_id,
@@ -162,7 +154,18 @@ async def _try(
         group=parse_short_id(request.form.get("group")),
         template_id=_template_choice(request.form.get("template")),
     )
-    return await play(session, merchant, activity.id, choice, channel="web")
+    result = await play(session, merchant, activity.id, choice, channel="web")
+    # After the customer's own limits, whose refusal says more; a refusal here rolls the try back.
+    await take_address_try(
+        session,
+        activity,
+        client_address(request),
+        visitor.id,
+        AddressLimits.of(request.app.ctx.settings),
+        timezone=merchant.timezone,
+        now=utcnow(),
+    )
+    return result
 
 
 def _template_choice(value: str | None) -> uuid.UUID | None:

@@ -16,10 +16,10 @@ def outcome_context(
     result: PlayResult | None,
     refusal: ConfettiError | None,
 ) -> dict[str, object]:
-    if isinstance(refusal, TooManyTriesFromAddress) and refusal.for_the_day:
-        return {"refusal": t("share.limit_today")}
-    if isinstance(refusal, TooManyTriesFromAddress):
+    if isinstance(refusal, TooManyTriesFromAddress) and refusal.scope == "minute":
         return {"refusal": t("share.limit", minutes=math.ceil(refusal.retry_after / 60))}
+    if isinstance(refusal, TooManyTriesFromAddress):
+        return {"refusal": t(f"share.limit_{refusal.scope}")}
     if refusal is not None:
         return {"refusal": refusal_text(chat_t, refusal)}
     if result is None:
