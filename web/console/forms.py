@@ -17,7 +17,7 @@ from pydantic import BaseModel, ValidationError
 from sanic import Request
 
 from bots.conversation.i18n import Translator
-from core.errors import ValidationFailed
+from core.errors import ConfettiError, ValidationFailed
 from web.console.access import CSRF_FIELD
 
 LOCAL_TIME_FORMAT = "%Y-%m-%dT%H:%M"  # what <input type="datetime-local"> sends and shows
@@ -110,6 +110,15 @@ def local_time(timezone: str) -> Reader:
     return read
 
 
+def decimal(raw: str) -> Decimal | None:
+    if not raw.strip():
+        return None
+    try:
+        return Decimal(raw.strip().replace(",", "."))
+    except InvalidOperation:
+        raise FieldProblem("console.error.number") from None
+
+
 def checkbox(raw: str) -> bool:
     return raw == "on"
 
@@ -173,9 +182,11 @@ def validated(model: type[Model], data: dict[str, Any], form: Form, t: Translato
         return None
 
 
-def add_refusal(form: Form, refused: ValidationFailed) -> None:
-    """A service's problems, each beside its field (its message names the field: drop that)."""
-    for problem in refused.problems:
+def add_refusal(form: Form, refused: ConfettiError) -> None:
+    """A service's refusal beside the field it names (its message names it too: drop that);
+    one that names no field is the whole form's."""
+    problems = refused.problems if isinstance(refused, ValidationFailed) else [refused]
+    for problem in problems:
         name = problem.field or ""
         form.errors.setdefault(name, problem.message.removeprefix(f"{name}: "))
 

@@ -48,12 +48,12 @@ def _layout_context(request: Request, who: SignedIn) -> dict[str, object]:
 
 
 def console_page(
-    request: Request, who: SignedIn, template: str, status: int = 200, **context: object
+    request: Request, who: SignedIn, page: str, status: int = 200, **context: object
 ) -> HTTPResponse:
-    return render(template, status, **_layout_context(request, who), **context)
+    return render(page, status, **_layout_context(request, who), **context)
 
 
 def console_fragment(
-    request: Request, who: SignedIn, template: str, block: str, **context: object
+    request: Request, who: SignedIn, page: str, block: str, **context: object
 ) -> HTTPResponse:
-    return render_fragment(template, block, **_layout_context(request, who), **context)
+    return render_fragment(page, block, **_layout_context(request, who), **context)

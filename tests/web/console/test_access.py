@@ -3,14 +3,13 @@ came from and the session's CSRF token."""
 
 import pytest
 
-from tests.web.console.staff import log_in, owner, page_token
+from core.staff.models import Role
+from tests.web.console.staff import another_browser, csrf_token, log_in, owner, staff
 
 
 @pytest.fixture
-async def signed_in_owner(client, db) -> str:
-    await owner(db)
-    await log_in(client, "owner@shop.example")
-    return await page_token(client)
+def signed_in_owner(token) -> str:
+    return token
 
 
 async def test_a_post_without_the_csrf_token_is_refused_with_a_page(
@@ -60,3 +59,39 @@ async def test_a_post_from_the_consoles_own_origin_is_accepted(client, signed_in
         headers={"Origin": "http://mockserver:1234", "Sec-Fetch-Site": "same-origin"},
     )
     assert response.status == 303
+
+
+@pytest.mark.parametrize("path", ["/console/", "/console/coupons/", "/console/coupons/new"])
+async def test_a_cashier_is_refused_campaign_screens_with_a_403_page(
+    client, db, merchant, path
+) -> None:
+    await staff(db, merchant, Role.CASHIER, "till@shop.example")
+    await log_in(client, "till@shop.example")
+    _, response = await client.get(path)
+    assert response.status == 403
+    assert "Your role does not allow this screen" in response.text
+    assert 'href="/console/coupons"' not in response.text  # the menu shows only what it may use
+
+
+async def test_a_manager_reaches_campaign_screens(client, db, merchant) -> None:
+    await staff(db, merchant, Role.MANAGER, "boss@shop.example")
+    await log_in(client, "boss@shop.example")
+    _, response = await client.get("/console/coupons/")
+    assert response.status == 200
+
+
+async def test_a_staff_member_sees_only_their_own_merchants_things(
+    client, db, app, merchant
+) -> None:
+    other_shop = await owner(db, email="rival@shop.example", name="Rival")
+    rival = another_browser(app)
+    await log_in(rival, "rival@shop.example")
+    token = csrf_token((await rival.get("/console/coupons/new"))[1].text)
+    await rival.post(
+        "/console/coupons/",
+        data={"csrf_token": token, "name": "Rival deal", "kind": "fixed", "amount_off": "1"},
+    )
+    await log_in(client, "owner@shop.example")
+    _, page = await client.get("/console/coupons/")
+    assert "Rival deal" not in page.text
+    assert other_shop.id != merchant.id
