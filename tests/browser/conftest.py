@@ -52,6 +52,9 @@ def chromium_path() -> str:
 async def base_url(app: Sanic) -> AsyncIterator[str]:  # noqa: F811
     """The app on its real HTTP server: what a browser, and a link previewer, talk to."""
     port = free_port()
+    # Sanic's TouchUp recompiles Sanic.handle_request on the class; a second app served in
+    # the same process then fails to recompile it (KeyError: 'handle_request').
+    app.config.TOUCHUP = False
     served = await app.create_server(host="127.0.0.1", port=port, return_asyncio_server=True)
     await served.startup()
     await served.before_start()
