@@ -64,6 +64,10 @@ def text(raw: str) -> str:
     return raw.strip()
 
 
+def optional_text(raw: str) -> str | None:
+    return raw.strip() or None
+
+
 def whole_number(blank: int | None = None) -> Reader:
     def read(raw: str) -> int | None:
         if not raw.strip():
@@ -194,6 +198,7 @@ def add_refusal(form: Form, refused: ConfettiError) -> None:
 # pydantic's problems that pages say in the visitor's language: the text, and the limit it names.
 _PYDANTIC_TEXTS = {
     "missing": ("console.error.required", None),
+    "int_type": ("console.error.whole_number", None),
     "string_too_short": ("console.error.too_short", "min_length"),
     "string_too_long": ("console.error.too_long", "max_length"),
     "greater_than_equal": ("console.error.at_least", "ge"),

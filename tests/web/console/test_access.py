@@ -61,7 +61,10 @@ async def test_a_post_from_the_consoles_own_origin_is_accepted(client, signed_in
     assert response.status == 303
 
 
-@pytest.mark.parametrize("path", ["/console/", "/console/coupons/", "/console/coupons/new"])
+@pytest.mark.parametrize(
+    "path",
+    ["/console/", "/console/coupons/", "/console/coupons/new", "/console/activities/new"],
+)
 async def test_a_cashier_is_refused_campaign_screens_with_a_403_page(
     client, db, merchant, path
 ) -> None:
@@ -95,3 +98,15 @@ async def test_a_staff_member_sees_only_their_own_merchants_things(
     _, page = await client.get("/console/coupons/")
     assert "Rival deal" not in page.text
     assert other_shop.id != merchant.id
+
+
+async def test_a_cashier_cannot_change_a_campaign_even_with_a_valid_token(
+    client, db, merchant
+) -> None:
+    await staff(db, merchant, Role.CASHIER, "till@shop.example")
+    await log_in(client, "till@shop.example")
+    token = csrf_token((await client.get("/console/coupons/"))[1].text)
+    _, response = await client.post(
+        "/console/coupons/", data={"csrf_token": token, "name": "Free", "kind": "fixed"}
+    )
+    assert response.status == 403
