@@ -142,7 +142,7 @@ async def activity_list(request: Request) -> HTTPResponse:
 @requires(Role.MANAGER)
 async def new_activity(request: Request) -> HTTPResponse:
     timezone = current(request).merchant.timezone
-    start = utcnow().replace(second=0, microsecond=0) + timedelta(minutes=5)
+    start = utcnow().replace(second=0, microsecond=0)  # live as soon as it is published
     values = {
         "starts_at": time_input(start, timezone),
         "ends_at": time_input(start + timedelta(days=7), timezone),
