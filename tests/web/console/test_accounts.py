@@ -106,3 +106,18 @@ async def test_log_out_everywhere_ends_every_session_of_the_staff_member(client,
     token = await page_token(client)
     await client.post("/console/logout", data={"csrf_token": token, "everywhere": "on"})
     assert (await other.get("/console/"))[1].status == 303
+
+
+async def test_the_pages_speak_the_browsers_language(client) -> None:
+    _, response = await client.get("/console/login", headers={"Accept-Language": "es-MX,es"})
+    assert '<html lang="es">' in response.text
+    assert "Iniciar sesión" in response.text and "Contraseña" in response.text
+
+
+async def test_every_console_text_is_in_english_and_spanish() -> None:
+    from web.pages import PAGE_TEXTS
+
+    english, spanish = PAGE_TEXTS.texts("en"), PAGE_TEXTS.texts("es")
+    console_keys = {key for key in english if key.startswith("console.")}
+    assert console_keys == {key for key in spanish if key.startswith("console.")}
+    assert all(spanish[key] for key in console_keys)
