@@ -107,3 +107,6 @@ async def test_a_coupon_with_a_bad_amount_shows_the_error_beside_it(base_url, ph
     await phone.get_by_role("button", name="Save").click()
     await phone.goto(f"{base_url}/console/coupons/")
     await _check(phone, shoot, "console-coupons")
+    await phone.goto(f"{base_url}/console/cashier/?code=NOPE")
+    await phone.locator("#code-error").wait_for()
+    await _check(phone, shoot, "console-cashier")

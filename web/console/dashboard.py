@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from babel.dates import format_date
 from sanic import Blueprint, Request
-from sanic.response import HTTPResponse
+from sanic.response import HTTPResponse, redirect
 
 from core.activities.service import activities_by_name, effective_status
 from core.clock import utcnow
@@ -13,7 +13,7 @@ from core.staff.models import Role
 from core.stats.totals import Total, merchant_totals
 from web.console.access import current, requires
 from web.console.chart import bar_chart
-from web.console.pages import console_page, translator
+from web.console.pages import console_page, home_path, translator
 
 bp = Blueprint("console_dashboard", url_prefix="/console")
 
@@ -29,9 +29,12 @@ KEY_METRICS = (
 
 
 @bp.get("/")
-@requires(Role.MANAGER)
+@requires(Role.CASHIER)
 async def dashboard(request: Request) -> HTTPResponse:
+    """The console's home: a cashier, who has no dashboard, is led to their own screen."""
     who = current(request)
+    if not who.role.may_act_as(Role.MANAGER):
+        return redirect(home_path(who.role), status=303)
     t, now = translator(request, who), utcnow()
     today = now.astimezone(t.timezone).date()
     first_day = today - timedelta(days=CHART_DAYS - 1)

@@ -23,12 +23,13 @@ MENU = (
     MenuItem("dashboard", "/console/", Role.MANAGER),
     MenuItem("coupons", "/console/coupons", Role.MANAGER),
     MenuItem("activities", "/console/activities", Role.MANAGER),
+    MenuItem("cashier", "/console/cashier/", Role.CASHIER),
 )
 
 
 def home_path(role: Role) -> str:
     """The first screen a role may use: where log-in leads."""
-    return next((item.path for item in MENU if role.may_act_as(item.least)), "/console/")
+    return next(item.path for item in MENU if role.may_act_as(item.least))
 
 
 def translator(request: Request, who: SignedIn | None) -> Translator:
