@@ -13,13 +13,14 @@ async def _check(page, shoot, name: str) -> None:
     await shoot(page, name)
 
 
-async def _sign_up(page, base_url: str) -> None:
+async def _sign_up(page, base_url: str, shoot) -> None:
     page.set_default_timeout(5000)  # a page that does not come fails in seconds, not minutes
     await page.goto(f"{base_url}/console/signup")
     await page.get_by_label("Shop name").fill(SHOP["name"])
     await page.get_by_label("Email").fill(SHOP["email"])
     await page.get_by_label("Password").fill(PASSWORD)
     await page.get_by_label("Timezone").fill("Europe/Madrid")
+    await _check(page, shoot, "console-signup")
     await page.get_by_role("button", name="Create my shop").click()
     await page.wait_for_url(f"{base_url}/console/")
 
@@ -27,12 +28,14 @@ async def _sign_up(page, base_url: str) -> None:
 async def test_sign_up_leads_to_the_dashboard_and_every_campaign_page_is_accessible(
     base_url, phone, desktop, shoot
 ) -> None:
-    await _sign_up(desktop, base_url)
+    await _sign_up(desktop, base_url, shoot)
     await _check(desktop, shoot, "console-dashboard")
     assert await desktop.get_by_role("heading", name="Dashboard").is_visible()
     for path, name in (
         ("/console/coupons/new", "console-coupon-new"),
         ("/console/activities/", "console-activities-empty"),
+        ("/console/coupons/", "console-coupons-empty"),
+        ("/console/cashier/", "console-cashier"),
     ):
         await desktop.goto(base_url + path)
         await _check(desktop, shoot, name)
@@ -41,7 +44,7 @@ async def test_sign_up_leads_to_the_dashboard_and_every_campaign_page_is_accessi
 async def test_a_lucky_draw_with_three_prizes_is_created_and_published(
     base_url, phone, desktop, shoot
 ) -> None:
-    await _sign_up(desktop, base_url)
+    await _sign_up(desktop, base_url, shoot)
     await desktop.goto(f"{base_url}/console/activities/new")
     await desktop.get_by_label("Name", exact=True).fill("Spring wheel")
     for n, (name, weight, stock) in enumerate((("Gold", "1", "5"), ("Silver", "3", "20"))):
@@ -78,8 +81,12 @@ async def test_a_lucky_draw_with_three_prizes_is_created_and_published(
     await _check(desktop, shoot, "console-activities")
 
 
-async def test_a_wrong_password_says_so_beside_a_kept_email(base_url, db, phone, shoot) -> None:
+async def test_a_wrong_password_says_so_beside_a_kept_email(
+    base_url, db, phone, desktop, shoot
+) -> None:
     await owner(db, email=SHOP["email"])
+    await desktop.goto(f"{base_url}/console/login")
+    await _check(desktop, shoot, "console-login")
     phone.set_default_timeout(5000)
     await phone.goto(f"{base_url}/console/login")
     await _check(phone, shoot, "console-login")
@@ -92,7 +99,7 @@ async def test_a_wrong_password_says_so_beside_a_kept_email(base_url, db, phone,
 
 
 async def test_a_coupon_with_a_bad_amount_shows_the_error_beside_it(base_url, phone, shoot) -> None:
-    await _sign_up(phone, base_url)
+    await _sign_up(phone, base_url, shoot)
     await _check(phone, shoot, "console-dashboard")
     await phone.get_by_text("Menu").click()
     await _check(phone, shoot, "console-menu-open")
