@@ -16,6 +16,7 @@ async def test_sign_up_creates_the_shop_and_signs_its_owner_in(client) -> None:
     assert response.status == 303
     cookie = response.headers["set-cookie"].lower()
     assert "httponly" in cookie and "samesite=lax" in cookie and "path=/console" in cookie
+    assert "secure" not in cookie  # plain http here (tests/web/console/test_https.py: https)
     _, home = await client.get("/console/")
     assert home.status == 200
     assert "Tea Shop" in home.text and "new@shop.example" in home.text
