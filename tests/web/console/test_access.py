@@ -110,3 +110,9 @@ async def test_a_cashier_cannot_change_a_campaign_even_with_a_valid_token(
         "/console/coupons/", data={"csrf_token": token, "name": "Free", "kind": "fixed"}
     )
     assert response.status == 403
+
+
+@pytest.mark.parametrize("path", ["/console/coupons", "/console/activities", "/console/cashier"])
+async def test_the_menus_links_lead_to_their_screens(client, token, path) -> None:
+    _, response = await client.get(path)
+    assert response.status == 200
