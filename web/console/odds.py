@@ -5,6 +5,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
+from babel.numbers import format_percent
+
 
 @dataclass(frozen=True)
 class Chance:
@@ -14,6 +16,10 @@ class Chance:
     @property
     def percent(self) -> float:
         return float(self.share * 100)
+
+    def percent_text(self, language: str) -> str:
+        """As the language writes it: "12.5 %" in English, "12,5 %" in Spanish."""
+        return format_percent(float(self.share), "#,##0.0 %", locale=language)
 
 
 def chances(prizes: Sequence[tuple[str, int, int | None]]) -> list[Chance]:

@@ -18,3 +18,9 @@ def test_a_prize_without_stock_never_comes_up_and_the_others_share_its_chance() 
 
 def test_no_weight_at_all_gives_every_prize_no_chance_rather_than_an_error() -> None:
     assert [c.share for c in chances([("Gold", 0, None)])] == [0]
+
+
+def test_a_chance_is_written_as_the_language_writes_numbers() -> None:
+    [chance] = chances([("Gold", 1, None)])
+    assert chance.percent_text("en") == "100.0 %"
+    assert chance.percent_text("es").replace("\xa0", " ") == "100,0 %"
