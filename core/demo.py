@@ -24,9 +24,13 @@ from core.merchants.service import KEY_PREFIX, create_merchant, issue_api_key
 from core.points.catalogue import create_item
 from core.points.rules import create_rule
 from core.points.schemas import CatalogueItemCreate, RuleCreate
+from core.staff.models import Role
+from core.staff.schemas import StaffCreate
+from core.staff.service import add_staff, find_staff_by_email
 
 DEMO_MERCHANT = MerchantCreate(name="Demo Tea Shop", currency="EUR", timezone="Europe/Madrid")
 DEMO_CUSTOMERS = {"demo-alice": "Alice", "demo-bob": "Bob"}
+DEMO_OWNER_EMAIL = "owner@demo-tea-shop.example"
 
 
 def demo_api_key(secret_key: str) -> str:
@@ -34,6 +38,23 @@ def demo_api_key(secret_key: str) -> str:
     while only its hash is stored, like every other key."""
     digest = hmac.new(secret_key.encode(), b"confetti demo merchant api key", hashlib.sha256)
     return KEY_PREFIX + digest.hexdigest()
+
+
+def demo_owner_password(secret_key: str) -> str:
+    """The demo owner's console password, derived like the key: printed, never stored."""
+    digest = hmac.new(secret_key.encode(), b"confetti demo owner password", hashlib.sha256)
+    return digest.hexdigest()[:20]
+
+
+async def ensure_demo_owner(
+    session: AsyncSession, merchant: Merchant, secret_key: str
+) -> tuple[str, str]:
+    """The demo merchant's owner account (email, password), created if it is not there."""
+    password = demo_owner_password(secret_key)
+    if await find_staff_by_email(session, DEMO_OWNER_EMAIL) is None:
+        owner = StaffCreate(email=DEMO_OWNER_EMAIL, password=password)
+        await add_staff(session, merchant.id, owner, role=Role.OWNER)
+    return DEMO_OWNER_EMAIL, password
 
 
 async def ensure_demo_merchant(session: AsyncSession, secret_key: str) -> tuple[Merchant, str]:

@@ -19,7 +19,7 @@ from core.activities.verify import FairnessReport, fairness_report
 from core.broker import REASON_HEADER, Broker, BrokerUnavailable, broker_from_url
 from core.codes.service import find_batch, import_codes
 from core.db import Database
-from core.demo import ensure_demo_merchant
+from core.demo import ensure_demo_merchant, ensure_demo_owner
 from core.errors import ConfettiError, ValidationFailed
 from core.merchants.schemas import MerchantCreate
 from core.merchants.service import create_merchant, issue_api_key
@@ -67,17 +67,18 @@ def demo() -> None:
     """Create the demo merchant if needed and print where to start."""
     settings = _settings()
 
-    async def run() -> tuple[str, str, list[tuple[str, str]]]:
+    async def run() -> tuple[str, str, tuple[str, str], list[tuple[str, str]]]:
         db = Database(settings)
         try:
             async with db.transaction() as session:
                 merchant, key = await ensure_demo_merchant(session, settings.secret_key)
+                owner = await ensure_demo_owner(session, merchant, settings.secret_key)
                 activities = await activities_by_name(session, merchant.id)
-                return merchant.name, key, [(a.name, a.slug) for a in activities]
+                return merchant.name, key, owner, [(a.name, a.slug) for a in activities]
         finally:
             await db.dispose()
 
-    name, key, activities = asyncio.run(run())
+    name, key, (email, password), activities = asyncio.run(run())
     base = settings.base_url
     pages = [
         line
@@ -93,6 +94,7 @@ def demo() -> None:
                 "",
                 f"  Confetti      {base}",
                 f"  Console       {base}/console/",
+                f"  Console login {email} / {password}",
                 f"  API docs      {base}/api/v1/docs",
                 f"  Health        {base}/healthz",
                 f"  Demo merchant {name}",

@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import utcnow
-from core.code_alphabet import display_code, generate_code
+from core.code_alphabet import display_code, generate_code, normalize_code
 from core.coupons import claims
 from core.coupons.errors import (
     ClaimClosed,
@@ -307,6 +307,22 @@ async def customer_coupon(
     """One of the customer's own coupons; anyone else's id finds nothing."""
     coupon = await session.get(Coupon, coupon_id)
     return coupon if coupon is not None and coupon.customer_id == customer_id else None
+
+
+async def coupon_by_code(
+    session: AsyncSession, merchant_id: uuid.UUID, code: str
+) -> tuple[Coupon, CouponTemplate, Customer] | None:
+    """The merchant's coupon with this code (typed with or without its dashes, any case), its
+    template and its holder: what a cashier sees before redeeming it."""
+    row = (
+        await session.execute(
+            select(Coupon, CouponTemplate, Customer)
+            .join(CouponTemplate, CouponTemplate.id == Coupon.template_id)
+            .join(Customer, Customer.id == Coupon.customer_id)
+            .where(Coupon.merchant_id == merchant_id, Coupon.code == normalize_code(code))
+        )
+    ).one_or_none()
+    return None if row is None else tuple(row)
 
 
 CouponFilter = Literal["available", "used", "expired"]

@@ -98,3 +98,8 @@ async def end_all_sessions(session: AsyncSession, staff_id: uuid.UUID) -> int:
         delete(ConsoleSession).where(ConsoleSession.staff_id == staff_id)
     )
     return result.rowcount or 0
+
+
+async def end_session(session: AsyncSession, secret: str) -> None:
+    """Logs this browser out, leaving the staff member's other devices signed in."""
+    await session.execute(delete(ConsoleSession).where(ConsoleSession.id == _session_id(secret)))

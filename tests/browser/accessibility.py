@@ -17,7 +17,8 @@ CHECK = """() => {
     if (!img.hasAttribute("alt")) problems.push("image without alt: " + describe(img));
   }
   for (const el of document.querySelectorAll("button, a[href], [role=button]")) {
-    const name = (el.innerText || "").trim() || el.getAttribute("aria-label")
+    // textContent too: a control in a closed menu has no rendered text, but has its name.
+    const name = (el.innerText || el.textContent || "").trim() || el.getAttribute("aria-label")
       || el.getAttribute("title") || (el.querySelector("img[alt]") || {}).alt;
     if (!name) problems.push("control without a name: " + describe(el));
   }

@@ -6,7 +6,6 @@ Chromium missing: the browser tests skip with the reason, except under CI=true, 
 screenshot of each under the run's output directory (CONFETTI_TEST_OUTPUT, else test-output/).
 """
 
-import asyncio
 import os
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -15,9 +14,9 @@ import pytest
 from sanic import Sanic
 
 from tests.activities.shop import Shop
-from tests.fixtures.processes import free_port
 from tests.fixtures.services import unreachable
 from tests.web.conftest import app, memory_broker  # noqa: F401  (the same app fixtures)
+from tests.web.serving import serving
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -51,21 +50,8 @@ def chromium_path() -> str:
 @pytest.fixture
 async def base_url(app: Sanic) -> AsyncIterator[str]:  # noqa: F811
     """The app on its real HTTP server: what a browser, and a link previewer, talk to."""
-    port = free_port()
-    # Touch-up rewrites Sanic's protocol classes from their source, once per process: a second
-    # server in the same test run would fail to find that source again.
-    app.config.TOUCHUP = False
-    served = await app.create_server(host="127.0.0.1", port=port, return_asyncio_server=True)
-    await served.startup()
-    await served.before_start()
-    await served.after_start()
-    serving = asyncio.create_task(served.serve_forever())
-    yield f"http://127.0.0.1:{port}"
-    served.close()
-    await served.wait_closed()
-    await served.before_stop()
-    await served.after_stop()
-    serving.cancel()
+    async with serving(app) as url:
+        yield url
 
 
 @pytest.fixture

@@ -70,3 +70,17 @@ async def test_demo_has_a_points_rule_a_catalogue_item_and_a_partner_batch(db) -
         )
     assert {rule.kind for rule in rules} >= {"per_amount"}
     assert "imported" in {batch.kind for batch in batches}
+
+
+async def test_demo_owner_logs_in_to_the_console_with_the_printed_password(db) -> None:
+    from core.staff.service import check_password
+
+    secret = "s" * 40
+    async with db.transaction() as session:
+        merchant, _ = await demo.ensure_demo_merchant(session, secret)
+        email, password = await demo.ensure_demo_owner(session, merchant, secret)
+    async with db.transaction() as session:
+        assert await demo.ensure_demo_owner(session, merchant, secret) == (email, password)
+        owner = await check_password(session, email, password)
+    assert (owner.merchant_id, owner.role) == (merchant.id, "owner")
+    assert password == demo.demo_owner_password(secret) != demo.demo_owner_password("t" * 40)

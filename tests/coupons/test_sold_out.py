@@ -73,8 +73,6 @@ async def test_a_top_up_in_one_app_clears_the_mark_in_another(settings, make_bro
         await customer(first_db, merchant, name)
     first = create_app(settings, db=first_db, broker=first_broker)
     second = create_app(settings, db=second_db, broker=second_broker)
-    for app in (first, second):
-        app.config.TOUCHUP = False  # Sanic rewrites its class once per process, not per app
     claim_path = f"/api/v1/coupon-templates/{template.id}/claim"
     try:
         async with (

@@ -16,6 +16,9 @@ async def serving(app: Sanic) -> AsyncIterator[str]:
     """The app served on a free port, with the protocol `confetti serve` uses; yields its base
     URL."""
     port = free_port()
+    # Sanic's TouchUp recompiles Sanic.handle_request on the class; a second app served in
+    # the same process then fails to recompile it (KeyError: 'handle_request').
+    app.config.TOUCHUP = False
     served = await app.create_server(
         host="127.0.0.1", port=port, return_asyncio_server=True, protocol=LingeringHttpProtocol
     )

@@ -88,7 +88,7 @@ async def test_interactive_docs_load_swagger_from_this_server(client) -> None:
     assert len(script.body) > 100_000
 
 
-async def test_console_home_links_to_the_docs(client) -> None:
-    _, response = await client.get("/console/")
+async def test_the_console_log_in_page_links_to_the_docs(client) -> None:
+    _, response = await client.get("/console/login")
     assert response.status == 200
     assert "/api/v1/docs" in response.text

@@ -1,20 +1,24 @@
-"""The merchant console (`/console`)."""
+"""The merchant console (`/console`): server-rendered pages for a merchant's staff.
+
+Every route here has its origin checked on unsafe methods, and a refusal (a role too low, a
+form from another site, something not found) is a page in the console's frame, not JSON."""
 
 from sanic import Blueprint, Request
 from sanic.response import HTTPResponse
-from sanic_ext import openapi
 
-from web.pages import page_translator, render
+from core.errors import ConfettiError
+from web.console import accounts, activities, cashier, coupons, dashboard
+from web.console.access import refuse_foreign_origin
+from web.console.errors import error_page
 
-bp = Blueprint("console", url_prefix="/console")
+bp = Blueprint.group(accounts.bp, dashboard.bp, coupons.bp, activities.bp, cashier.bp)
 
 
-@bp.get("/")
-@openapi.exclude()
-async def console_home(request: Request) -> HTTPResponse:
-    return render(
-        "console_home.html",
-        t=page_translator(request, "UTC"),
-        docs_url="/api/v1/docs",
-        health_url="/healthz",
-    )
+@bp.middleware("request")
+async def _check_origin(request: Request) -> None:
+    refuse_foreign_origin(request)
+
+
+@bp.exception(ConfettiError)
+async def _refusal_page(request: Request, refusal: ConfettiError) -> HTTPResponse:
+    return await error_page(request, refusal)

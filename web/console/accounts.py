@@ -1,0 +1,114 @@
+"""Sign-up (a new merchant and its owner), log-in and log-out."""
+
+from sanic import Blueprint, Request
+from sanic.response import HTTPResponse, redirect
+
+from core.clock import utcnow
+from core.staff.errors import EmailTaken, LockedOut
+from core.staff.login import log_in
+from core.staff.models import Role
+from core.staff.schemas import MIN_PASSWORD_LENGTH, LogIn, SignUp
+from core.staff.service import sign_up
+from core.staff.sessions import end_all_sessions, end_session, open_session
+from web.console.access import current, requires, safe_next
+from web.console.cookies import clear_session_cookie, session_secret, set_session_cookie
+from web.console.forms import Form, read_fields, text, typed, validated
+from web.console.pages import translator
+from web.pages import render
+
+bp = Blueprint("console_accounts", url_prefix="/console")
+
+_SIGN_UP_FIELDS = {name: text for name in ("name", "email", "password", "currency", "timezone")}
+_LOG_IN_FIELDS = {"email": text, "password": str}
+
+
+def _signup_page(request: Request, form: Form, status: int = 200) -> HTTPResponse:
+    t = translator(request, None)
+    return render(
+        "console/signup.html",
+        status,
+        t=t,
+        title=t("console.signup.title"),
+        form=form,
+        min_password=MIN_PASSWORD_LENGTH,
+    )
+
+
+@bp.get("/signup")
+async def signup_form(request: Request) -> HTTPResponse:
+    return _signup_page(request, Form(values={"currency": "EUR", "timezone": "UTC"}))
+
+
+@bp.post("/signup")
+async def signup(request: Request) -> HTTPResponse:
+    t = translator(request, None)
+    form = Form(values=typed(request))
+    data = validated(SignUp, read_fields(form, _SIGN_UP_FIELDS, t), form, t)
+    if data is None:
+        return _signup_page(request, form, 422)
+    try:
+        async with request.app.ctx.db.transaction() as session:
+            _, staff = await sign_up(session, data)
+            opened = await open_session(
+                session, staff, now=utcnow(), replacing=session_secret(request)
+            )
+    except EmailTaken:
+        form.errors["email"] = t("console.error.email_taken")
+        return _signup_page(request, form, 409)
+    response = redirect("/console/", status=303)
+    set_session_cookie(request, response, opened.secret)
+    return response
+
+
+def _login_page(request: Request, form: Form, status: int = 200, **context: object) -> HTTPResponse:
+    t = translator(request, None)
+    return render(
+        "console/login.html",
+        status,
+        t=t,
+        title=t("console.login.title"),
+        form=form,
+        next_path=safe_next(request.args.get("next") or form.value("next")),
+        **context,
+    )
+
+
+@bp.get("/login")
+async def login_form(request: Request) -> HTTPResponse:
+    notice = request.args.get("bye") and translator(request, None)("console.logout.done")
+    return _login_page(request, Form(), notice=notice)
+
+
+@bp.post("/login")
+async def login(request: Request) -> HTTPResponse:
+    t = translator(request, None)
+    form = Form(values=typed(request))
+    data = validated(LogIn, read_fields(form, _LOG_IN_FIELDS, t), form, t)
+    if data is None:
+        return _login_page(request, form, 422)
+    async with request.app.ctx.db.transaction() as session:
+        outcome = await log_in(
+            session, data, ip=request.ip, now=utcnow(), replacing=session_secret(request)
+        )
+    if outcome.refusal is not None:
+        locked = isinstance(outcome.refusal, LockedOut)
+        refusal = t("console.login.locked" if locked else "console.login.wrong")
+        return _login_page(request, form, outcome.refusal.status, refusal=refusal)
+    response = redirect(safe_next(form.value("next")), status=303)
+    set_session_cookie(request, response, outcome.opened.secret)
+    return response
+
+
+@bp.post("/logout")
+@requires(Role.CASHIER)
+async def logout(request: Request) -> HTTPResponse:
+    who = current(request)
+    everywhere = typed(request).get("everywhere") == "on"
+    async with request.app.ctx.db.transaction() as session:
+        if everywhere:
+            await end_all_sessions(session, who.staff.id)
+        else:
+            await end_session(session, who.secret)
+    response = redirect("/console/login?bye=1", status=303)
+    clear_session_cookie(response)
+    return response
