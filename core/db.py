@@ -112,6 +112,21 @@ def aborted_to_retry(exc: BaseException) -> bool:
     )
 
 
+# PostgreSQL's operator_intervention class: the server ended the connection (pg_terminate_backend,
+# a shutdown or a restart in progress).
+SERVER_ENDED_SQLSTATE_PREFIX = "57P"
+
+
+def connection_lost(exc: BaseException) -> bool:
+    """Whether the connection to the database broke under a statement (killed, the server
+    restarted, the network cut): its transaction is gone, and nothing of it was kept unless its
+    commit had already reached the server."""
+    if not isinstance(exc, DBAPIError):
+        return False
+    sqlstate = getattr(exc.orig, "sqlstate", None) or ""
+    return exc.connection_invalidated or sqlstate.startswith(SERVER_ENDED_SQLSTATE_PREFIX)
+
+
 def upsert_insert(session: AsyncSession) -> Any:
     """The dialect's INSERT construct, which has `on_conflict_do_nothing/_update` on both
     SQLite and PostgreSQL."""

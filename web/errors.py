@@ -9,7 +9,8 @@ from sanic.exceptions import PayloadTooLarge, SanicException
 from sanic.handlers import ErrorHandler
 from sanic.response import HTTPResponse, json
 
-from core.errors import ConfettiError, ValidationFailed
+from core.db import connection_lost
+from core.errors import ConfettiError, ServiceUnavailable, ValidationFailed
 from web.limits import HeadersTooLarge
 
 log = structlog.get_logger("confetti.web")
@@ -23,6 +24,19 @@ def error_response(
 
 
 _CODES = {413: "payload_too_large", 415: "unsupported_media_type"}
+
+
+class DatabaseUnavailable(ServiceUnavailable):
+    """The request's database connection broke. Its transaction was rolled back, unless its
+    commit had reached the server just before: a retry with the same Idempotency-Key is safe
+    either way, so the client is told to retry rather than that something failed."""
+
+    code = "database_unavailable"
+    message = "The connection to the database was lost; try again shortly."
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.headers["Retry-After"] = "1"
 
 
 def _code_for_status(status: int) -> str:
@@ -40,6 +54,9 @@ class JSONErrorHandler(ErrorHandler):
             exception = ValidationFailed.from_pydantic(exception)
         if _is_header_overflow(exception):
             exception = HeadersTooLarge()
+        if connection_lost(exception):
+            log.warning("db.connection.lost", path=request.path if request else None)
+            exception = DatabaseUnavailable()
         if isinstance(exception, ConfettiError):
             return json(exception.as_dict(), status=exception.status, headers=exception.headers)
         if isinstance(exception, SanicException) and exception.status_code < 500:
