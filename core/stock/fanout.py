@@ -31,8 +31,13 @@ class SoldOutFanout:
         self._sending: set[asyncio.Task[None]] = set()
 
     async def start(self) -> None:
-        self._listener = await self._broker.listen(TOPIC, self._heard)
+        """Listen and announce. A broker down now leaves this process to its marks' lapses
+        (its health check says the broker is down); it does not keep it from serving."""
         self._unregister = self._marks.on_units_returned(self._announce)
+        try:
+            self._listener = await self._broker.listen(TOPIC, self._heard)
+        except BrokerUnavailable as exc:
+            log.warning("stock.fanout.not_listening", error=str(exc))
 
     async def stop(self) -> None:
         if self._unregister is not None:
