@@ -6,12 +6,17 @@ import hashlib
 import hmac
 from dataclasses import dataclass, field
 
+from sanic import Sanic
+from sanic_testing.testing import SanicASGITestClient
 from sqlalchemy import select
 
 from core.db import Database
 from core.migrations import load_all_models
+from core.staff.models import Role
 from tests.activities.shop import Shop, wheel
 from tests.factories import customer, template_body
+from tests.web.console.staff import csrf_token, log_in, staff
+from web.console.cookies import SESSION_COOKIE
 
 A_CUSTOMER = "alice-of-shop-a"
 B_CUSTOMER = "bob-of-shop-b"
@@ -28,6 +33,15 @@ class Tenant:
     telegram_secret: str = ""
     whatsapp_app_secret: str = ""
     whatsapp_verify_token: str = ""
+    # The owner's console session and the CSRF token its pages carry.
+    console_cookie: str = ""
+    console_csrf: str = ""
+
+    def console_headers(self) -> dict[str, str]:
+        return {
+            "cookie": f"{SESSION_COOKIE}={self.console_cookie}",
+            "X-CSRF-Token": self.console_csrf,
+        }
 
     def whatsapp_signature(self, raw: bytes) -> str:
         digest = hmac.new(self.whatsapp_app_secret.encode(), raw, hashlib.sha256).hexdigest()
@@ -68,6 +82,19 @@ async def merchant_b(shop: Shop, fakes) -> Tenant:
     await connect_chats(tenant, fakes, number=2)
     await customer(shop.db, shop.merchant, B_CUSTOMER, name="Bob of B")
     return tenant
+
+
+async def sign_in_to_console(app: Sanic, tenant: Tenant) -> None:
+    email = f"owner@{tenant.shop.merchant.id}.example"
+    await staff(tenant.shop.db, tenant.shop.merchant, Role.OWNER, email)
+    browser = SanicASGITestClient(app)
+    signed_in = await log_in(browser, email)
+    assert signed_in.status in (302, 303), signed_in.text
+    # Its cookie is Secure (the walk's public URL is https): sent by hand over the test's http.
+    tenant.console_cookie = signed_in.cookies[SESSION_COOKIE]
+    _, page = await browser.get("/console/", headers=tenant.console_headers())
+    assert page.status == 200, page.text
+    tenant.console_csrf = csrf_token(page.text)
 
 
 async def merchant_a(shop: Shop, fakes) -> Tenant:

@@ -21,6 +21,7 @@ from tests.reliability.tenants import (
     merchant_b,
     order,
     rows_of,
+    sign_in_to_console,
 )
 
 # Routes anyone may call, by path prefix: none of them reads or changes a merchant's data.
@@ -36,8 +37,12 @@ PUBLIC_PREFIXES = {
     "a/": "an activity's share pages",
     "webchat/": "an activity's web chat",
 }
-# The console's front page, before anyone signs in: a static page.
-PUBLIC_ROUTES = {("GET", "console")}
+# The console's doors: anyone may ask to sign up or log in, and reach no merchant's data by it.
+PUBLIC_ROUTES = {
+    (method, f"console/{door}") for method in ("GET", "POST") for door in ("login", "signup")
+}
+# Ends B's console session: called last, so the walk's other console calls are signed in.
+SIGNS_OUT = {"console_accounts.logout"}
 # A's ids that B's requests may use as names of B's own objects: a customer's external id is
 # the shop's own identifier, so B upserting "its" customer by that id makes B's customer. Called
 # last, so that the walk's other calls find no such customer of B's.
@@ -66,7 +71,10 @@ BODIES = {
         "codes": ["{coupon_code}"],
         "order": order(),
     },
+    "console_cashier.redeem_at_counter": {"code": "{coupon_code}", "amount": "10.00"},
 }
+# Query strings by route name: where a route looks A's objects up by what it is given.
+QUERIES = {"console_cashier.cashier": {"code": "{coupon_code}"}}
 CSV_BODIES = {"codes.import_codes": b"code\nISOLATION-1\n"}
 _PARAMETER = re.compile(r"<(?P<name>[a-z_]+)(?::(?P<pattern>[^>]+))?>")
 
@@ -108,7 +116,7 @@ def calls(app: Sanic, a: Tenant) -> list[Call]:
         if not is_public(method, route.path)
         for path in filled(route.path, a)
     ]
-    return sorted(walk, key=lambda call: call.name in OWN_NAMESPACE)
+    return sorted(walk, key=lambda call: (call.name in SIGNS_OUT, call.name in OWN_NAMESPACE))
 
 
 def handler_name(route_name: str) -> str:
@@ -116,10 +124,10 @@ def handler_name(route_name: str) -> str:
     return route_name.partition(".")[2]
 
 
-def body_of(call: Call, a: Tenant) -> bytes:
+def with_a_values(template: dict, a: Tenant) -> dict:
     values = {**a.ids, "coupon_code": a.coupon_code, "batch_code": a.batch_code}
-    text = json.dumps(BODIES.get(call.name, {}))
-    return re.sub(r"\{(\w+)\}", lambda match: values[match[1]], text).encode()
+    text = json.dumps(template)
+    return json.loads(re.sub(r"\{(\w+)\}", lambda match: values[match[1]], text))
 
 
 def filled(route: str, a: Tenant) -> list[str]:
@@ -138,7 +146,9 @@ def filled(route: str, a: Tenant) -> list[str]:
 
 async def send(client, call: Call, a: Tenant, b: Tenant):
     """The request with B's credentials for the route's kind."""
-    raw, params = body_of(call, a), {}
+    if call.route.startswith("console"):
+        return await send_from_console(client, call, a, b)
+    raw, params = json.dumps(with_a_values(BODIES.get(call.name, {}), a)).encode(), {}
     headers = {"Content-Type": "application/json", "Idempotency-Key": f"isolation-{call.path}"}
     if call.name in CSV_BODIES:
         raw, headers["Content-Type"] = CSV_BODIES[call.name], "text/csv"
@@ -163,6 +173,22 @@ async def send(client, call: Call, a: Tenant, b: Tenant):
     content = {} if call.method in ("GET", "DELETE") else {"content": raw}
     _, response = await getattr(client, call.method.lower())(
         f"/{call.path}", headers=headers, params=params, **content
+    )
+    return response
+
+
+async def send_from_console(client, call: Call, a: Tenant, b: Tenant):
+    """As B's owner's signed-in browser, with its CSRF token, as the console's forms send."""
+    params = with_a_values(QUERIES.get(call.name, {}), a)
+    form = {"csrf_token": b.console_csrf, **with_a_values(BODIES.get(call.name, {}), a)}
+    content = {} if call.method == "GET" else {"data": form}
+    client.cookies.clear()
+    _, response = await getattr(client, call.method.lower())(
+        f"/{call.path}",
+        headers=b.console_headers(),
+        params=params,
+        follow_redirects=False,
+        **content,
     )
     return response
 
@@ -202,16 +228,19 @@ async def test_merchant_b_reaches_none_of_merchant_as_data_on_any_route(
     shop_a.merchant, shop_a.key = await merchant_with_key(db, name="Shop A")
     shop_b.merchant, shop_b.key = await merchant_with_key(db, name="Shop B")
     a, b = await merchant_a(shop_a, fakes), await merchant_b(shop_b, fakes)
+    await sign_in_to_console(app, b)
     before = await rows_of(db, shop_a.merchant.id)
     markers = a_markers(a)
-    walked, failures = [], []
+    walked, failures, console_pages = [], [], 0
     for call in calls(app, a):
         response = await send(client, call, a, b)
         walked.append(call)
+        console_pages += call.route.startswith("console") and response.status == 200
         if problem := what_is_wrong(call, response, markers):
             failures.append(f"{call.method} /{call.path} -> {response.status}: {problem}")
     assert not failures, "\n".join(failures)
     assert await rows_of(db, shop_a.merchant.id) == before, "B's requests changed A's rows"
     # The walk reached every kind of route, A's ids in place.
-    assert {c.route.split("/")[0] for c in walked} >= {"api", "webhooks"}
+    assert {c.route.split("/")[0] for c in walked} >= {"api", "webhooks", "console"}
     assert sum(c.names_a for c in walked) >= 30
+    assert console_pages >= 5, "B's console calls were not signed in"
