@@ -82,9 +82,11 @@ async def row_counts(db: Database) -> dict[str, int]:
         }
 
 
-async def added_by(db: Database, work: Awaitable) -> tuple[object, dict[str, int]]:
+async def added_by(db: Database, work: Callable[[], Awaitable]) -> tuple[object, dict[str, int]]:
+    """What `work` added. It is started only once the rows are counted: a gather of tasks
+    would start running during the count, and commit half into "before"."""
     before = await row_counts(db)
-    outcome = await work
+    outcome = await work()
     after = await row_counts(db)
     return outcome, {
         name: count - before[name] for name, count in after.items() if count != before[name]
@@ -106,7 +108,7 @@ async def test_a_replay_returns_the_identical_answer_and_takes_nothing_more(
     first = await send(shop, path, body, "replayed")
     assert first.status == 201, first.text
     replays, added = await added_by(
-        shop.db, asyncio.gather(*(send(shop, path, body, "replayed") for _ in range(3)))
+        shop.db, lambda: asyncio.gather(*(send(shop, path, body, "replayed") for _ in range(3)))
     )
     assert all(same_answer(first, replay) for replay in replays)
     assert added == {}
@@ -116,12 +118,12 @@ async def test_concurrent_requests_with_one_key_have_the_effect_of_one(
     shop: Shop, prepare: Prepare
 ) -> None:
     path, body = await prepare(shop, "alice")
-    single, one_effect = await added_by(shop.db, send(shop, path, body, "single"))
+    single, one_effect = await added_by(shop.db, lambda: send(shop, path, body, "single"))
     assert single.status == 201, single.text
     path, body = await prepare(shop, "bob")
     answers, added = await added_by(
         shop.db,
-        asyncio.gather(*(send(shop, path, body, "shared") for _ in range(CONCURRENT))),
+        lambda: asyncio.gather(*(send(shop, path, body, "shared") for _ in range(CONCURRENT))),
     )
     assert answers[0].status == 201, answers[0].text
     assert all(same_answer(answers[0], answer) for answer in answers)
@@ -134,6 +136,6 @@ async def test_the_key_with_another_body_is_refused_and_takes_nothing(
     path, body = await prepare(shop, "alice")
     assert (await send(shop, path, body, "reused")).status == 201
     other_path, other_body = await prepare(shop, "bob")
-    refused, added = await added_by(shop.db, send(shop, other_path, other_body, "reused"))
+    refused, added = await added_by(shop.db, lambda: send(shop, other_path, other_body, "reused"))
     assert (refused.status, refused.json["error"]["code"]) == (409, "idempotency_key_reused")
     assert added == {}
