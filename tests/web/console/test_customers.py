@@ -5,20 +5,12 @@ import re
 import uuid
 from datetime import timedelta
 
-from sqlalchemy import select
-
-from core.activities.models import Play, Prize
-from core.activities.schemas import ActivityCreate
-from core.activities.service import create_activity
 from core.clock import utcnow
-from core.coupons.schemas import CouponTemplateCreate
-from core.coupons.service import grant_coupon
-from core.coupons.templates import create_template
 from core.customers.models import Customer
 from core.customers.schemas import CustomerUpsert
 from core.customers.service import enter_by_channel, upsert_customer
-from core.points.service import earn_points, spend_points
 from core.staff.models import Role
+from tests.web.console.customer_history import customer_with_history
 from tests.web.console.staff import log_in, owner, staff
 
 _CUSTOMER_LINK = re.compile(r'<a href="/console/customers/[0-9a-f-]{36}">([^<]+)</a>')
@@ -115,52 +107,10 @@ async def test_a_cashier_is_refused_the_customers_screens(client, db, merchant) 
         assert "Ana Lima" not in page.text
 
 
-async def _active_template(session, merchant):
-    terms = CouponTemplateCreate(name="Five off", kind="fixed", amount_off=500, status="active")
-    return await create_template(session, merchant, terms)
-
-
-async def _play(session, merchant, customer) -> None:
-    now = utcnow()
-    prizes = [
-        {"name": "Thanks", "consolation": True, "reward": {"type": "none"}},
-        {"name": "Free tea", "weight": 1, "reward": {"type": "points", "amount": 5}},
-    ]
-    data = ActivityCreate(
-        kind="lucky_draw",
-        name="Spring wheel",
-        starts_at=now,
-        ends_at=now + timedelta(days=9),
-        prizes=prizes,
-    )
-    activity = await create_activity(session, merchant, data)
-    prize = (await session.execute(select(Prize).where(Prize.name == "Free tea"))).scalar_one()
-    session.add(
-        Play(
-            activity_id=activity.id,
-            merchant_id=merchant.id,
-            customer_id=customer.id,
-            nonce=1,
-            client_seed="seed",
-            prize_id=prize.id,
-            outcome={"type": "points"},
-            won=True,
-        )
-    )
-
-
 async def test_a_customers_page_shows_their_coupons_points_and_tries(
     client, db, merchant, token
 ) -> None:
-    customer = await _customer(db, merchant, "shop-17", "Ana Lima")
-    async with db.transaction() as session:
-        coupon = await grant_coupon(
-            session, await _active_template(session, merchant), customer, source="test"
-        )
-        ids = {"merchant_id": merchant.id, "customer_id": customer.id}
-        await earn_points(session, **ids, points=120, reason="order 9")
-        await spend_points(session, **ids, points=20, reason="exchange")
-        await _play(session, merchant, customer)
+    customer, coupon = await customer_with_history(db, merchant)
     _, page = await client.get(f"/console/customers/{customer.id}")
     assert page.status == 200
     assert "Ana Lima" in page.text and "shop-17" in page.text
