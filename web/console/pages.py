@@ -24,6 +24,7 @@ MENU = (
     MenuItem("coupons", "/console/coupons", Role.MANAGER),
     MenuItem("activities", "/console/activities", Role.MANAGER),
     MenuItem("customers", "/console/customers", Role.MANAGER),
+    MenuItem("codes", "/console/codes", Role.MANAGER),
     MenuItem("cashier", "/console/cashier/", Role.CASHIER),
 )
 
