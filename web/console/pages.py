@@ -25,6 +25,7 @@ MENU = (
     MenuItem("activities", "/console/activities", Role.MANAGER),
     MenuItem("customers", "/console/customers", Role.MANAGER),
     MenuItem("codes", "/console/codes", Role.MANAGER),
+    MenuItem("points", "/console/points", Role.MANAGER),
     MenuItem("cashier", "/console/cashier/", Role.CASHIER),
 )
 
