@@ -26,7 +26,7 @@ async def test_an_order_rule_earns_by_the_amount_typed_in_minor_units(client, db
     # The bonus points typed for another kind are not this rule's.
     assert (rule.points_per_unit, rule.unit_amount, rule.points) == (2, 150, None)
     _, page = await client.get("/console/points/")
-    assert "2 points per €1.50" in page.text
+    assert "2 per €1.50" in page.text
 
 
 async def test_a_bad_amount_is_shown_beside_its_field_and_nothing_typed_is_lost(

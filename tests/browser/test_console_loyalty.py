@@ -1,6 +1,7 @@
-"""The console's customer and code batch screens in a real browser: the customer search, a
-bad value's error beside its field, one customer's page, a generated batch and a partner CSV
-with bad lines, at phone and desktop widths, each page passing the accessibility check."""
+"""The console's customer, code batch and points screens in a real browser: the customer
+search, a bad value's error beside its field, one customer's page, a generated batch, a partner
+CSV with bad lines and the earning rules, at phone and desktop widths, each page passing the
+accessibility check."""
 
 from core.customers.schemas import CustomerUpsert
 from core.customers.service import enter_by_channel, upsert_customer
@@ -53,7 +54,7 @@ async def test_a_manager_finds_a_customer_and_reads_their_history(
         await _check(phone, shoot, name)
 
 
-async def test_a_manager_generates_codes_and_sees_each_bad_line_of_a_partner_csv(
+async def test_a_manager_sets_up_codes_and_earning_rules_and_sees_each_bad_csv_line(
     base_url, db, phone, desktop, shoot
 ) -> None:
     await owner(db)
@@ -88,8 +89,20 @@ async def test_a_manager_generates_codes_and_sees_each_bad_line_of_a_partner_csv
     await _check(desktop, shoot, "console-code-batch-rejected")
     partner_batch = desktop.url.removeprefix(base_url).removesuffix("/import")
 
+    await desktop.get_by_role("link", name="Points").click()
+    await desktop.get_by_label("Points per order step").fill("1")
+    await desktop.get_by_label("Order step (EUR)").fill("1.005")
+    await desktop.get_by_role("button", name="Add the rule").click()
+    await desktop.locator("#unit_amount-error").wait_for()
+    await _check(desktop, shoot, "console-points-bad-amount")
+    await desktop.get_by_label("Order step (EUR)").fill("1")
+    await desktop.get_by_role("button", name="Add the rule").click()
+    await desktop.get_by_text("1 per €1.00").wait_for()
+    await _check(desktop, shoot, "console-points")
+
     await phone.context.add_cookies(await desktop.context.cookies())
     for path, name in (
+        ("/console/points/", "console-points"),
         ("/console/codes/", "console-codes"),
         ("/console/codes/new", "console-code-batch-new"),
         (partner_batch, "console-code-batch-imported"),
