@@ -11,6 +11,7 @@ from web.console import (
     accounts,
     activities,
     cashier,
+    catalogue,
     codes,
     coupons,
     customers,
@@ -29,6 +30,7 @@ bp = Blueprint.group(
     customers.bp,
     codes.bp,
     points.bp,
+    catalogue.bp,
 )
 
 
