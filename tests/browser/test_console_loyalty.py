@@ -99,10 +99,17 @@ async def test_a_manager_sets_up_codes_and_earning_rules_and_sees_each_bad_csv_l
     await desktop.get_by_role("button", name="Add the rule").click()
     await desktop.get_by_text("1 per €1.00").wait_for()
     await _check(desktop, shoot, "console-points")
+    await desktop.get_by_role("link", name="Rewards catalogue").click()
+    await desktop.get_by_label("Name").fill("A month of StreamCo")
+    await desktop.get_by_label("Cost in points").fill("300")
+    await desktop.get_by_role("button", name="Add to the catalogue").click()
+    await desktop.get_by_role("cell", name="A month of StreamCo").wait_for()
+    await _check(desktop, shoot, "console-catalogue")
 
     await phone.context.add_cookies(await desktop.context.cookies())
     for path, name in (
         ("/console/points/", "console-points"),
+        ("/console/points/catalogue/", "console-catalogue"),
         ("/console/codes/", "console-codes"),
         ("/console/codes/new", "console-code-batch-new"),
         (partner_batch, "console-code-batch-imported"),
