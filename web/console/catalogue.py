@@ -1,6 +1,8 @@
 """The rewards catalogue (manager and up): what customers exchange points for, each item a
-coupon of a template or a partner code of an imported batch, listed with its stock left and
-added through core.points.catalogue."""
+coupon of a template or a partner code of an imported batch, listed with its stock left,
+added, renamed or repriced, and retired through core.points.catalogue."""
+
+import uuid
 
 from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, redirect
@@ -10,7 +12,7 @@ from core.codes.service import list_batches
 from core.coupons.templates import list_templates
 from core.errors import ConfettiError
 from core.points import catalogue
-from core.points.schemas import CatalogueItemCreate
+from core.points.schemas import CatalogueItemCreate, CatalogueItemPatch
 from core.staff.models import Role
 from web.console import prize_table
 from web.console.access import SignedIn, current, requires
@@ -59,9 +61,9 @@ async def _catalogue_page(request: Request, form: Form, status: int = 200) -> HT
     t = translator(request, who)
     async with request.app.ctx.db.transaction(write=False) as session:
         page = await catalogue.list_items(
-            session, who.merchant.id, limit=50, cursor=request.args.get("cursor")
+            session, who.merchant.id, limit=50, cursor=request.args.get("cursor"), with_retired=True
         )
-        items = [await catalogue.item_view(session, item) for item in page.items]
+        items = [(await catalogue.item_view(session, item), item.retired_at) for item in page.items]
     return console_page(
         request,
         who,
@@ -101,4 +103,53 @@ async def add_item(request: Request) -> HTTPResponse:
     except ConfettiError as refused:
         add_refusal(form, refused)
         return await _catalogue_page(request, form, status=refused.status)
+    return redirect("/console/points/catalogue/", status=303)
+
+
+def _item_form_page(
+    request: Request, form: Form, item_id: uuid.UUID, status: int = 200
+) -> HTTPResponse:
+    who = current(request)
+    return console_page(
+        request,
+        who,
+        "console/catalogue_item.html",
+        status,
+        title=translator(request, who)("console.catalogue.edit"),
+        form=form,
+        item_id=item_id,
+    )
+
+
+@bp.get("/<item_id:uuid>")
+@requires(Role.MANAGER)
+async def edit_item(request: Request, item_id: uuid.UUID) -> HTTPResponse:
+    who = current(request)
+    async with request.app.ctx.db.transaction(write=False) as session:
+        item = await catalogue.offered_item(session, who.merchant.id, item_id)
+    return _item_form_page(
+        request, Form(values={"name": item.name, "cost": str(item.cost)}), item_id
+    )
+
+
+@bp.post("/<item_id:uuid>")
+@requires(Role.MANAGER)
+async def update_item(request: Request, item_id: uuid.UUID) -> HTTPResponse:
+    who = current(request)
+    t = translator(request, who)
+    form = Form(values=typed(request))
+    data = read_fields(form, {"name": text, "cost": whole_number()}, t)
+    patch = None if form.errors else validated(CatalogueItemPatch, data, form, t)
+    if patch is None or form.errors:
+        return _item_form_page(request, form, item_id, status=422)
+    async with request.app.ctx.db.transaction() as session:
+        await catalogue.update_item(session, who.merchant.id, item_id, patch)
+    return redirect("/console/points/catalogue/", status=303)
+
+
+@bp.post("/<item_id:uuid>/retire")
+@requires(Role.MANAGER)
+async def retire_item(request: Request, item_id: uuid.UUID) -> HTTPResponse:
+    async with request.app.ctx.db.transaction() as session:
+        await catalogue.retire_item(session, current(request).merchant.id, item_id)
     return redirect("/console/points/catalogue/", status=303)

@@ -1,10 +1,16 @@
 """The rewards catalogue in the console: items that cost points and grant a coupon of a
-template or a partner code, added through core.points.catalogue."""
+template or a partner code, added, repriced and retired through core.points.catalogue."""
 
+import pytest
 from sqlalchemy import select
 
 from core.coupons.schemas import CouponTemplateCreate
 from core.coupons.templates import create_template
+from core.customers.schemas import CustomerUpsert
+from core.customers.service import upsert_customer
+from core.points.catalogue import list_items
+from core.points.errors import ItemRetired
+from core.points.flows import exchange
 from core.points.models import CatalogueItem
 from core.staff.models import Role
 from tests.web.console.staff import log_in, staff
@@ -75,3 +81,40 @@ async def test_a_cashier_is_refused_the_catalogue(client, db, merchant) -> None:
     await log_in(client, "till@shop.example")
     _, response = await client.get("/console/points/catalogue/")
     assert response.status == 403
+
+
+async def test_an_item_is_renamed_and_repriced_with_a_bad_cost_kept_beside_its_field(
+    client, db, merchant, token
+) -> None:
+    await _add(client, token, reward=await _template_choice(db, merchant))
+    [item] = await _items(db)
+    _, form = await client.get(f"/console/points/catalogue/{item.id}")
+    assert 'value="100"' in form.text
+    path = f"/console/points/catalogue/{item.id}"
+    _, bad = await client.post(path, data={"csrf_token": token, "name": "Tea", "cost": "0"})
+    assert bad.status == 422
+    assert 'id="cost-error"' in bad.text and 'value="0"' in bad.text and 'value="Tea"' in bad.text
+    _, good = await client.post(path, data={"csrf_token": token, "name": "Tea", "cost": "80"})
+    assert good.status == 303
+    [changed] = await _items(db)
+    assert (changed.name, changed.cost) == ("Tea", 80)
+
+
+async def test_a_retired_item_is_no_longer_offered_nor_exchanged(
+    client, db, merchant, token
+) -> None:
+    await _add(client, token, reward=await _template_choice(db, merchant))
+    [item] = await _items(db)
+    _, response = await client.post(
+        f"/console/points/catalogue/{item.id}/retire", data={"csrf_token": token}
+    )
+    assert response.status == 303
+    _, page = await client.get("/console/points/catalogue/")
+    assert "Retired" in page.text
+    async with db.transaction() as session:
+        offered = await list_items(session, merchant.id, limit=10, cursor=None)
+        assert offered.items == []
+        await upsert_customer(session, merchant.id, "shop-1", CustomerUpsert())
+    with pytest.raises(ItemRetired):
+        async with db.transaction() as session:
+            await exchange(session, merchant.id, "shop-1", item.id)

@@ -1,4 +1,5 @@
-"""customers by (merchant_id, created_at, id): the console's customer list pages by keyset
+"""customers by (merchant_id, created_at, id), for the console's keyset pages; catalogue items
+can be retired
 
 Revision ID: 0021
 Revises: 0016
@@ -7,6 +8,7 @@ Create Date: 2026-12-04 19:55:00
 
 from collections.abc import Sequence
 
+import sqlalchemy as sa
 from alembic import op
 
 revision: str = '0021'
@@ -19,7 +21,11 @@ def upgrade() -> None:
     op.create_index(
         'ix_customers_merchant_created', 'customers', ['merchant_id', 'created_at', 'id']
     )
+    with op.batch_alter_table('points_catalogue_items', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('retired_at', sa.DateTime(timezone=True), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('points_catalogue_items', schema=None) as batch_op:
+        batch_op.drop_column('retired_at')
     op.drop_index('ix_customers_merchant_created', table_name='customers')
