@@ -18,6 +18,7 @@ from web.console import prize_table
 from web.console.access import SignedIn, current, requires
 from web.console.forms import Form, add_refusal, read_fields, text, typed, validated, whole_number
 from web.console.pages import console_page, translator
+from web.console.reward_fields import errors_beside_reward
 
 bp = Blueprint("console_catalogue", url_prefix="/console/points/catalogue")
 
@@ -45,15 +46,11 @@ async def _reward_options(request: Request, who: SignedIn, t: Translator) -> lis
 
 
 def _reward(choice: str) -> dict[str, str]:
+    """The select's value (`coupon:<template id>` or `code:<batch id>`) as the reward."""
     kind, _, subject = choice.partition(":")
-    return (
-        {"type": "code", "batch_id": subject}
-        if kind == "code"
-        else {
-            "type": "coupon",
-            "template_id": subject,
-        }
-    )
+    if kind == "code":
+        return {"type": "code", "batch_id": subject}
+    return {"type": "coupon", "template_id": subject}
 
 
 async def _catalogue_page(request: Request, form: Form, status: int = 200) -> HTTPResponse:
@@ -93,8 +90,7 @@ async def add_item(request: Request) -> HTTPResponse:
     data = read_fields(form, readers, t)
     terms = {**data, "reward": _reward(data["reward"])}
     item = None if form.errors else validated(CatalogueItemCreate, terms, form, t)
-    for name in [name for name in form.errors if name.startswith("reward.")]:
-        form.errors.setdefault("reward", form.errors.pop(name))  # beside the one select
+    errors_beside_reward(form)
     if item is None or form.errors:
         return await _catalogue_page(request, form, status=422)
     try:

@@ -19,6 +19,7 @@ from web.console import prize_table
 from web.console.access import SignedIn, current, requires
 from web.console.forms import (
     Form,
+    Reader,
     add_refusal,
     local_time,
     read_fields,
@@ -28,6 +29,7 @@ from web.console.forms import (
     whole_number,
 )
 from web.console.pages import console_page, translator
+from web.console.reward_fields import errors_beside_reward
 
 bp = Blueprint("console_codes", url_prefix="/console/codes")
 
@@ -36,7 +38,7 @@ FILE_FIELD = "file"
 BAD_LINES_SHOWN = 50  # a broken file may have a bad row on every line
 
 
-def _readers(who: SignedIn) -> dict:
+def _readers(who: SignedIn) -> dict[str, Reader]:
     timezone = who.merchant.timezone
     return {
         "name": text,
@@ -59,14 +61,6 @@ def _batch_terms(data: dict) -> dict:
         return {**data, "count": None, "pattern": None}
     [row] = prize_table.with_rewards([{"reward": choice, "points": points}])
     return {**data, "pattern": data["pattern"] or None, "reward": row["reward"]}
-
-
-def _place_reward_errors(form: Form) -> None:
-    """pydantic names a reward's problems by its parts: put them beside the select (or the
-    points amount)."""
-    for name in [name for name in form.errors if name.startswith("reward.")]:
-        beside = "points" if name.endswith(".amount") else "reward"
-        form.errors.setdefault(beside, form.errors.pop(name))
 
 
 async def _form_page(request: Request, form: Form, status: int = 200) -> HTTPResponse:
@@ -122,7 +116,7 @@ async def create_batch(request: Request) -> HTTPResponse:
     form = Form(values=typed(request))
     data = read_fields(form, _readers(who), t)
     terms = None if form.errors else validated(CodeBatchCreate, _batch_terms(data), form, t)
-    _place_reward_errors(form)
+    errors_beside_reward(form, amount="points")
     if terms is None or form.errors:
         return await _form_page(request, form, status=422)
     try:

@@ -118,3 +118,15 @@ async def test_a_retired_item_is_no_longer_offered_nor_exchanged(
     with pytest.raises(ItemRetired):
         async with db.transaction() as session:
             await exchange(session, merchant.id, "shop-1", item.id)
+
+
+async def test_an_item_can_grant_a_partner_code_of_an_imported_batch(client, db, token) -> None:
+    _, created = await client.post(
+        "/console/codes/", data={"csrf_token": token, "name": "StreamCo", "kind": "imported"}
+    )
+    batch_id = created.headers["location"].rsplit("/", 1)[1]
+    _, form = await client.get("/console/points/catalogue/")
+    assert f'value="code:{batch_id}"' in form.text
+    assert (await _add(client, token, reward=f"code:{batch_id}")).status == 303
+    [item] = await _items(db)
+    assert item.reward == {"type": "code", "batch_id": batch_id}
