@@ -48,18 +48,36 @@ def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
 
 
 async def paginate(
-    session: AsyncSession, query: Select[Any], model: Any, *, limit: int, cursor: str | None
+    session: AsyncSession,
+    query: Select[Any],
+    model: Any,
+    *,
+    limit: int,
+    cursor: str | None,
+    newest_first: bool = False,
 ) -> Page[Any]:
-    """One page of `query`'s rows of `model` (which has created_at and id), oldest first."""
+    """One page of `query`'s rows of `model` (which has created_at and id), oldest first
+    unless `newest_first`."""
     if cursor:
         created_at, row_id = decode_cursor(cursor)
-        query = query.where(
-            or_(
-                model.created_at > created_at,
-                and_(model.created_at == created_at, model.id > row_id),
+        if newest_first:
+            query = query.where(
+                or_(
+                    model.created_at < created_at,
+                    and_(model.created_at == created_at, model.id < row_id),
+                )
             )
-        )
-    query = query.order_by(model.created_at, model.id).limit(limit + 1)
+        else:
+            query = query.where(
+                or_(
+                    model.created_at > created_at,
+                    and_(model.created_at == created_at, model.id > row_id),
+                )
+            )
+    order = (
+        (model.created_at.desc(), model.id.desc()) if newest_first else (model.created_at, model.id)
+    )
+    query = query.order_by(*order).limit(limit + 1)
     rows = list((await session.execute(query)).scalars())
     more = len(rows) > limit
     rows = rows[:limit]

@@ -1,7 +1,7 @@
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Date, ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, Date, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.models import Base, CreatedAt, UTCDateTime, UUIDPrimaryKey
@@ -11,7 +11,11 @@ class Customer(UUIDPrimaryKey, CreatedAt, Base):
     """One person of one merchant, known by the shop's own id and/or chat identities."""
 
     __tablename__ = "customers"
-    __table_args__ = (UniqueConstraint("merchant_id", "external_id"),)
+    __table_args__ = (
+        UniqueConstraint("merchant_id", "external_id"),
+        # The console's customer list: a merchant's customers newest first, page by page.
+        Index("ix_customers_merchant_created", "merchant_id", "created_at", "id"),
+    )
 
     merchant_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("merchants.id", ondelete="CASCADE"), index=True

@@ -5,13 +5,14 @@ import uuid
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.clock import utcnow
 from core.codes.service import get_batch
 from core.coupons.templates import get_template
 from core.errors import ValidationFailed
 from core.pagination import Page, paginate
-from core.points.errors import ItemNotFound
+from core.points.errors import ItemNotFound, ItemRetired
 from core.points.models import CatalogueItem
-from core.points.schemas import CatalogueItemCreate, CatalogueItemOut
+from core.points.schemas import CatalogueItemCreate, CatalogueItemOut, CatalogueItemPatch
 from core.rewards.schemas import CodeReward, CouponReward, Reward, parse_reward
 from core.stock import service as stock
 
@@ -65,11 +66,51 @@ async def get_item(
     return item
 
 
+async def offered_item(
+    session: AsyncSession, merchant_id: uuid.UUID, item_id: uuid.UUID
+) -> CatalogueItem:
+    """An item a customer may exchange points for now: not retired."""
+    item = await get_item(session, merchant_id, item_id)
+    if item.retired_at is not None:
+        raise ItemRetired()
+    return item
+
+
 async def list_items(
-    session: AsyncSession, merchant_id: uuid.UUID, *, limit: int, cursor: str | None
+    session: AsyncSession,
+    merchant_id: uuid.UUID,
+    *,
+    limit: int,
+    cursor: str | None,
+    with_retired: bool = False,
 ) -> Page[CatalogueItem]:
+    """The items offered (and, `with_retired`, those no longer offered too)."""
     query = select(CatalogueItem).where(CatalogueItem.merchant_id == merchant_id)
+    if not with_retired:
+        query = query.where(CatalogueItem.retired_at.is_(None))
     return await paginate(session, query, CatalogueItem, limit=limit, cursor=cursor)
+
+
+async def update_item(
+    session: AsyncSession, merchant_id: uuid.UUID, item_id: uuid.UUID, patch: CatalogueItemPatch
+) -> CatalogueItem:
+    """A new name or cost: exchanges already made keep what they cost."""
+    item = await offered_item(session, merchant_id, item_id)
+    for name, value in patch.model_dump(exclude_unset=True, exclude_none=True).items():
+        setattr(item, name, value)
+    await session.flush()
+    return item
+
+
+async def retire_item(
+    session: AsyncSession, merchant_id: uuid.UUID, item_id: uuid.UUID
+) -> CatalogueItem:
+    """No longer offered from now on; retiring twice keeps the first time."""
+    item = await get_item(session, merchant_id, item_id)
+    if item.retired_at is None:
+        item.retired_at = utcnow()
+        await session.flush()
+    return item
 
 
 async def item_view(session: AsyncSession, item: CatalogueItem) -> CatalogueItemOut:

@@ -55,3 +55,8 @@ class ItemNotFound(NotFound):
 class ItemOutOfStock(Conflict):
     code = "out_of_stock"
     message = "This catalogue item is out of stock."
+
+
+class ItemRetired(Conflict):
+    code = "item_retired"
+    message = "This catalogue item is no longer offered."

@@ -7,7 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.customers.service import get_customer
 from core.points.balances import points_balance
-from core.points.catalogue import get_item
+from core.points.catalogue import offered_item
 from core.points.errors import ItemOutOfStock
 from core.points.schemas import EntryOut, ExchangeOut
 from core.points.service import spend_points
@@ -25,7 +25,7 @@ async def exchange(
     stock row; if the stock or the grant then refuses, the rollback gives the points back.
     """
     customer = await get_customer(session, merchant_id, external_id)
-    item = await get_item(session, merchant_id, item_id)
+    item = await offered_item(session, merchant_id, item_id)
     entry = await spend_points(
         session,
         merchant_id=merchant_id,

@@ -114,6 +114,8 @@ class CatalogueItem(UUIDPrimaryKey, CreatedAt, Base):
     cost: Mapped[int] = mapped_column(BigInteger)
     total_stock: Mapped[int | None] = mapped_column(Integer)
     reward: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # A retired item stays for the history of exchanges, but is no longer offered.
+    retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     @property
     def stock_owner(self) -> StockOwner:

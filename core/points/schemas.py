@@ -221,6 +221,15 @@ class CatalogueItemCreate(BaseModel):
             raise _field_error("reward.type", "a catalogue item grants a coupon or a code")
 
 
+class CatalogueItemPatch(BaseModel):
+    """What changes on an item without touching its stock or its reward."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    cost: Points | None = None
+
+
 class CatalogueItemOut(BaseModel):
     id: uuid.UUID
     name: str

@@ -17,11 +17,11 @@ from core.codes.schemas import (
     RedeemCodeRequest,
     RedeemCodeResult,
 )
-from core.csv_text import csv_text
 from core.customers.service import get_customer
 from core.errors import ValidationFailed
 from web.auth import api_blueprint, current_merchant
 from web.body import UnsupportedMediaType, parse_body
+from web.codes_export import stream_batch_csv
 from web.openapi_docs import document
 from web.responses import model_response
 
@@ -161,16 +161,5 @@ async def assign(request: Request, batch_id: uuid.UUID) -> HTTPResponse:
     errors=(404,),
 )
 async def export(request: Request, batch_id: uuid.UUID) -> HTTPResponse | None:
-    merchant_id = current_merchant(request).id
-    db = request.app.ctx.db
-    async with db.transaction(write=False) as session:
-        await service.get_batch(session, merchant_id, batch_id)  # 404 before streaming starts
-    response = await request.respond(
-        content_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="codes-{batch_id}.csv"'},
-    )
-    await response.send(csv_text([("code", "status", "customer", "used_at")]))
-    async for rows in service.export_rows(db, merchant_id, batch_id):
-        await response.send(csv_text(rows))
-    await response.eof()
+    await stream_batch_csv(request, current_merchant(request).id, batch_id)
     return None

@@ -23,6 +23,9 @@ MENU = (
     MenuItem("dashboard", "/console/", Role.MANAGER),
     MenuItem("coupons", "/console/coupons", Role.MANAGER),
     MenuItem("activities", "/console/activities", Role.MANAGER),
+    MenuItem("customers", "/console/customers", Role.MANAGER),
+    MenuItem("codes", "/console/codes", Role.MANAGER),
+    MenuItem("points", "/console/points", Role.MANAGER),
     MenuItem("cashier", "/console/cashier/", Role.CASHIER),
 )
 
