@@ -7,11 +7,13 @@ from sanic import Blueprint, Request
 from sanic.response import HTTPResponse
 
 from core.errors import ConfettiError
-from web.console import accounts, activities, cashier, coupons, dashboard
+from web.console import accounts, activities, api_keys, cashier, coupons, dashboard, webhooks
 from web.console.access import refuse_foreign_origin
 from web.console.errors import error_page
 
-bp = Blueprint.group(accounts.bp, dashboard.bp, coupons.bp, activities.bp, cashier.bp)
+bp = Blueprint.group(
+    accounts.bp, dashboard.bp, coupons.bp, activities.bp, cashier.bp, api_keys.bp, webhooks.bp
+)
 
 
 @bp.middleware("request")

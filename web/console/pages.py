@@ -24,6 +24,8 @@ MENU = (
     MenuItem("coupons", "/console/coupons", Role.MANAGER),
     MenuItem("activities", "/console/activities", Role.MANAGER),
     MenuItem("cashier", "/console/cashier/", Role.CASHIER),
+    MenuItem("api_keys", "/console/api-keys/", Role.OWNER),
+    MenuItem("webhooks", "/console/webhooks/", Role.OWNER),
 )
 
 
