@@ -7,12 +7,28 @@ from sanic import Blueprint, Request
 from sanic.response import HTTPResponse
 
 from core.errors import ConfettiError
-from web.console import accounts, activities, api_keys, cashier, coupons, dashboard, webhooks
+from web.console import (
+    accounts,
+    activities,
+    api_keys,
+    cashier,
+    channels,
+    coupons,
+    dashboard,
+    webhooks,
+)
 from web.console.access import refuse_foreign_origin
 from web.console.errors import error_page
 
 bp = Blueprint.group(
-    accounts.bp, dashboard.bp, coupons.bp, activities.bp, cashier.bp, api_keys.bp, webhooks.bp
+    accounts.bp,
+    dashboard.bp,
+    coupons.bp,
+    activities.bp,
+    cashier.bp,
+    api_keys.bp,
+    webhooks.bp,
+    channels.bp,
 )
 
 

@@ -26,6 +26,7 @@ MENU = (
     MenuItem("cashier", "/console/cashier/", Role.CASHIER),
     MenuItem("api_keys", "/console/api-keys/", Role.OWNER),
     MenuItem("webhooks", "/console/webhooks/", Role.OWNER),
+    MenuItem("channels", "/console/channels/", Role.OWNER),
 )
 
 
