@@ -15,7 +15,15 @@ from core.errors import ConfettiError
 from core.staff.models import Role
 from web.api.channels import account_view
 from web.console.access import current, requires
-from web.console.forms import Form, add_refusal, optional_text, read_fields, text, typed, validated
+from web.console.forms import (
+    Form,
+    add_refusal,
+    read_fields,
+    text,
+    typed,
+    validated,
+    without_blanks,
+)
 from web.console.pages import console_page, translator
 
 bp = Blueprint("console_channels", url_prefix="/console/channels")
@@ -26,7 +34,7 @@ WHATSAPP_FIELDS = {
     "access_token": text,
     "app_secret": text,
     "verify_token": text,
-    "display_phone_number": optional_text,
+    "display_phone_number": text,
 }
 
 
@@ -71,7 +79,9 @@ async def connect_telegram(request: Request) -> HTTPResponse:
     who, ctx = current(request), request.app.ctx
     t = translator(request, who)
     form = Form(values=typed(request))
-    terms = validated(TelegramConnect, read_fields(form, TELEGRAM_FIELDS, t), form, t)
+    terms = validated(
+        TelegramConnect, without_blanks(read_fields(form, TELEGRAM_FIELDS, t)), form, t
+    )
     if terms is None:
         return await _refused(request, "telegram", form, 422)
     try:
@@ -95,7 +105,9 @@ async def connect_whatsapp(request: Request) -> HTTPResponse:
     who, ctx = current(request), request.app.ctx
     t = translator(request, who)
     form = Form(values=typed(request))
-    terms = validated(WhatsAppConnect, read_fields(form, WHATSAPP_FIELDS, t), form, t)
+    terms = validated(
+        WhatsAppConnect, without_blanks(read_fields(form, WHATSAPP_FIELDS, t)), form, t
+    )
     if terms is None:
         return await _refused(request, "whatsapp", form, 422)
     try:

@@ -16,7 +16,15 @@ from core.webhooks.delivery import retry_given_up
 from core.webhooks.schemas import EVENT_TYPES, EndpointCreate
 from core.webhooks.transport import webhook_client
 from web.console.access import current, requires
-from web.console.forms import Form, add_refusal, read_fields, text, typed, validated
+from web.console.forms import (
+    Form,
+    add_refusal,
+    read_fields,
+    text,
+    typed,
+    validated,
+    without_blanks,
+)
 from web.console.pages import console_page, translator
 
 bp = Blueprint("console_webhooks", url_prefix="/console/webhooks")
@@ -58,7 +66,7 @@ async def add_endpoint(request: Request) -> HTTPResponse:
     t = translator(request, who)
     form = Form(values=typed(request), fields={"events"})
     chosen = (request.form or {}).getlist("events", [])
-    data = read_fields(form, {"url": text}, t) | {"events": chosen}
+    data = without_blanks(read_fields(form, {"url": text}, t)) | {"events": chosen}
     wanted = validated(EndpointCreate, data, form, t)
     if not chosen:
         form.errors["events"] = t("console.webhooks.pick_events")
