@@ -11,6 +11,7 @@ from web.console import (
     accounts,
     activities,
     api_keys,
+    broadcasts,
     cashier,
     channels,
     coupons,
@@ -29,6 +30,7 @@ bp = Blueprint.group(
     api_keys.bp,
     webhooks.bp,
     channels.bp,
+    broadcasts.bp,
 )
 
 

@@ -24,6 +24,7 @@ MENU = (
     MenuItem("coupons", "/console/coupons", Role.MANAGER),
     MenuItem("activities", "/console/activities", Role.MANAGER),
     MenuItem("cashier", "/console/cashier/", Role.CASHIER),
+    MenuItem("broadcasts", "/console/broadcasts/", Role.MANAGER),
     MenuItem("api_keys", "/console/api-keys/", Role.OWNER),
     MenuItem("webhooks", "/console/webhooks/", Role.OWNER),
     MenuItem("channels", "/console/channels/", Role.OWNER),
