@@ -1,6 +1,7 @@
 """The owner's integration screens in a real browser: an API key created and shown once, a
 webhook URL refused beside its field, an endpoint with a given-up delivery, and the channels
-with a connected bot and a WhatsApp form refused beside its field; a screenshot of each at
+with a connected bot and a WhatsApp form refused beside its field, a broadcast's reach and
+progress; a screenshot of each at
 phone and desktop widths, each page passing the accessibility check."""
 
 from sqlalchemy import select
@@ -35,7 +36,7 @@ async def _seed_integrations(db, settings) -> str:
     return f"/console/webhooks/{target.id}"
 
 
-async def test_the_owner_sets_up_keys_webhooks_and_channels(
+async def test_the_owner_sets_up_keys_webhooks_and_channels_and_broadcasts(
     base_url, db, settings, phone, desktop, shoot
 ) -> None:
     await _sign_up(desktop, base_url, shoot)
@@ -66,6 +67,20 @@ async def test_the_owner_sets_up_keys_webhooks_and_channels(
     await desktop.locator("#verify_token-error").wait_for()
     await _check(desktop, shoot, "console-channels-error")
 
+    await desktop.goto(f"{base_url}/console/broadcasts/")
+    await desktop.get_by_label("Text", exact=True).fill(
+        "Spring sale: a free coffee with every cake!"
+    )
+    await desktop.get_by_label("Button text").fill("Open the shop")
+    await desktop.get_by_label("Button link").fill("https://shop.example")
+    await desktop.get_by_role("button", name="See the reach").click()
+    await desktop.locator("#reach").wait_for()
+    await _check(desktop, shoot, "console-broadcast-reach")
+    await desktop.get_by_role("button", name="Send").click()
+    await desktop.locator("#progress").wait_for()
+    await _check(desktop, shoot, "console-broadcast-progress")
+    broadcast_page = desktop.url.removeprefix(base_url)
+
     await phone.context.add_cookies(await desktop.context.cookies())
     phone.set_default_timeout(5000)
     for path, name in (
@@ -73,6 +88,8 @@ async def test_the_owner_sets_up_keys_webhooks_and_channels(
         ("/console/webhooks/", "console-webhooks"),
         (endpoint_page, "console-webhook"),
         ("/console/channels/", "console-channels"),
+        ("/console/broadcasts/", "console-broadcast"),
+        (broadcast_page, "console-broadcast-progress"),
     ):
         await phone.goto(base_url + path)
         await _check(phone, shoot, name)

@@ -56,7 +56,7 @@ async def test_the_reach_is_counted_per_channel_and_nothing_is_sent(
 ) -> None:
     response = await _post(client, token, "preview")
     assert response.status == 200
-    assert "Reaches 3 customers." in response.text
+    assert "Customers it reaches: 3" in response.text
     assert "Telegram: 2" in response.text and "WhatsApp: 1" in response.text
     assert ">Spring sale!</textarea>" in response.text
     assert await _jobs(db) == []
@@ -66,7 +66,7 @@ async def test_a_segment_of_one_channel_counts_only_that_channel(
     client, token, chat_customers
 ) -> None:
     response = await _post(client, token, "preview", **{"segment.channel": "whatsapp"})
-    assert "Reaches 1 customers." in response.text and "Telegram:" not in response.text
+    assert "Customers it reaches: 1" in response.text and "Telegram:" not in response.text
 
 
 async def test_send_starts_the_broadcast_job_and_its_page_polls_the_counts(
@@ -106,7 +106,7 @@ async def test_a_manager_may_broadcast_and_a_cashier_may_not(client, db, merchan
     await staff(db, merchant, Role.MANAGER, "manager@shop.example")
     await staff(db, merchant, Role.CASHIER, "till@shop.example")
     await log_in(client, "manager@shop.example")
-    assert "Reaches" not in await page_token(client, "/console/broadcasts/")
+    assert "Customers it reaches" not in await page_token(client, "/console/broadcasts/")
     await log_in(client, "till@shop.example")
     _, response = await client.get("/console/broadcasts/")
     assert response.status == 403
