@@ -16,6 +16,7 @@ from web.console import (
     channels,
     coupons,
     dashboard,
+    try_it,
     webhooks,
 )
 from web.console.access import refuse_foreign_origin
@@ -31,6 +32,7 @@ bp = Blueprint.group(
     webhooks.bp,
     channels.bp,
     broadcasts.bp,
+    try_it.bp,
 )
 
 
