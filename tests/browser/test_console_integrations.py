@@ -1,23 +1,27 @@
 """The owner's integration screens in a real browser: an API key created and shown once, a
 webhook URL refused beside its field, an endpoint with a given-up delivery, and the channels
 with a connected bot and a WhatsApp form refused beside its field, a broadcast's reach and
-progress; a screenshot of each at
+progress, and a wheel spun in the Try it chat; a screenshot of each at
 phone and desktop widths, each page passing the accessibility check."""
 
 from sqlalchemy import select
 
+from core.activities.schemas import ActivityCreate
+from core.activities.service import create_activity, publish
 from core.channels.service import first_receipt, save_account
 from core.crypto import Sealer
 from core.merchants.models import Merchant
 from core.merchants.service import KEY_PREFIX
+from tests.activities.shop import wheel
 from tests.browser.test_console import _check, _sign_up
 from tests.web.console.test_webhooks import _given_up
 from tests.webhooks.factories import endpoint
 
 
 async def _seed_integrations(db, settings) -> str:
-    """A bot that has received an update, and an endpoint with a delivery given up on: what
-    the platforms and the shop would have made. Returns the endpoint's page."""
+    """A bot that has received an update, a live wheel, and an endpoint with a delivery given
+    up on: what the platforms, the shop system and the shop would have made. Returns the
+    endpoint's page."""
     async with db.transaction() as session:
         merchant = (await session.scalars(select(Merchant))).one()
         bot = await save_account(
@@ -31,12 +35,15 @@ async def _seed_integrations(db, settings) -> str:
             webhook_secret="secret-for-tests",
         )
         await first_receipt(session, bot.id, "update-1")
+    async with db.transaction() as session:
+        wheel_activity = await create_activity(session, merchant, ActivityCreate(**wheel()))
+        await publish(session, merchant.id, wheel_activity.id)
     target = await endpoint(db, merchant, "https://shop.example/confetti-hooks")
     await _given_up(db, target)
     return f"/console/webhooks/{target.id}"
 
 
-async def test_the_owner_sets_up_keys_webhooks_and_channels_and_broadcasts(
+async def test_the_owner_sets_up_integrations_broadcasts_and_tries_a_wheel(
     base_url, db, settings, phone, desktop, shoot
 ) -> None:
     await _sign_up(desktop, base_url, shoot)
@@ -81,6 +88,16 @@ async def test_the_owner_sets_up_keys_webhooks_and_channels_and_broadcasts(
     await _check(desktop, shoot, "console-broadcast-progress")
     broadcast_page = desktop.url.removeprefix(base_url)
 
+    await desktop.goto(f"{base_url}/console/try/")
+    await desktop.get_by_role("button", name="Open the chat").click()
+    spin = desktop.locator("#webchat-log button").first
+    await spin.wait_for()
+    await spin.click()
+    await desktop.locator("#webchat-log li").nth(2).wait_for()
+    await desktop.get_by_text("Spinning").wait_for(state="hidden")  # the result replaces it
+    await _check(desktop, shoot, "console-try-it")
+    try_page = desktop.url.removeprefix(base_url)
+
     await phone.context.add_cookies(await desktop.context.cookies())
     phone.set_default_timeout(5000)
     for path, name in (
@@ -90,6 +107,7 @@ async def test_the_owner_sets_up_keys_webhooks_and_channels_and_broadcasts(
         ("/console/channels/", "console-channels"),
         ("/console/broadcasts/", "console-broadcast"),
         (broadcast_page, "console-broadcast-progress"),
+        (try_page, "console-try-it"),
     ):
         await phone.goto(base_url + path)
         await _check(phone, shoot, name)
