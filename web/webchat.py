@@ -13,6 +13,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 from sanic import Blueprint, Request
 from sanic.response import HTTPResponse
 from sanic_ext import openapi
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bots.conversation.ids import PAYLOAD
 from bots.conversation.messages import Incoming, Reply
@@ -26,6 +27,7 @@ from bots.webchat.identity import (
 )
 from core.activities.service import activity_by_slug
 from core.errors import NotFound
+from core.merchants.models import Merchant
 from core.merchants.service import get_merchant
 from core.text import cleaned
 from web.body import parse_customer_body
@@ -102,17 +104,7 @@ async def post_message(request: Request, slug: str) -> HTTPResponse:
     async with request.app.ctx.db.transaction() as session:
         activity = await activity_by_slug(session, slug)
         merchant = await get_merchant(session, activity.merchant_id)
-        incoming = Incoming(
-            channel="web",
-            merchant_id=merchant.id,
-            account_id=None,
-            address=identity,
-            kind=message.kind,
-            text=message.text,
-            option=message.option,
-            language=first_language(request.headers.get("accept-language", "")),
-        )
-        replies = await converse(session, merchant, None, incoming, settings=settings)
+        replies = await web_replies(session, request, merchant, identity, message)
     response = model_response(ChatReplies(replies=replies))
     response.headers["Cache-Control"] = "no-store"
     response.add_cookie(
@@ -121,6 +113,24 @@ async def post_message(request: Request, slug: str) -> HTTPResponse:
         **cookie_attributes(settings.base_url),
     )
     return response
+
+
+async def web_replies(
+    session: AsyncSession, request: Request, merchant: Merchant, address: str, message: ChatMessage
+) -> list[Reply]:
+    """The conversation's replies to what the web chat's customer at `address` did (the
+    console's "Try it" panel talks through here too)."""
+    incoming = Incoming(
+        channel="web",
+        merchant_id=merchant.id,
+        account_id=None,
+        address=address,
+        kind=message.kind,
+        text=message.text,
+        option=message.option,
+        language=first_language(request.headers.get("accept-language", "")),
+    )
+    return await converse(session, merchant, None, incoming, settings=request.app.ctx.settings)
 
 
 def first_language(accept_language: str) -> str | None:

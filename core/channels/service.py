@@ -3,9 +3,9 @@ them is in `outgoing`."""
 
 import json
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.channels.errors import ChannelAccountNotFound, ChannelTaken
@@ -152,6 +152,19 @@ async def first_receipt(session: AsyncSession, account_id: uuid.UUID, key: str) 
         .on_conflict_do_nothing()
     )
     return inserted.rowcount == 1
+
+
+async def last_update_times(
+    session: AsyncSession, account_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, datetime]:
+    """When each account last received an update, for those that did in the last
+    KEEP_INBOUND_FOR (older receipts are purged)."""
+    rows = await session.execute(
+        select(InboundUpdate.account_id, func.max(InboundUpdate.received_at))
+        .where(InboundUpdate.account_id.in_(account_ids))
+        .group_by(InboundUpdate.account_id)
+    )
+    return {account_id: received_at for account_id, received_at in rows.all()}
 
 
 async def purge_inbound(session: AsyncSession) -> int:

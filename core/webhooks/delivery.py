@@ -27,7 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.clock import utcnow
 from core.db import Database
 from core.webhooks.circuit import record_outcome, start_probe
-from core.webhooks.errors import AddressRefused
+from core.webhooks.errors import AddressRefused, DeliveryNotFound, DeliveryNotRetryable
 from core.webhooks.models import WebhookDelivery, WebhookEndpoint
 
 log = structlog.get_logger("confetti.webhooks")
@@ -106,6 +106,48 @@ async def deliver_due(db: Database, client: httpx.AsyncClient) -> int:
             attempted += len(leased)
             await slot_freed.wait()
     return attempted
+
+
+async def retry_given_up(
+    db: Database, client: httpx.AsyncClient, merchant_id: uuid.UUID, delivery_id: uuid.UUID
+) -> Outcome:
+    """One more attempt, now, at a delivery given up on (a merchant's "retry" in the console).
+
+    It is leased like any other, so a second click meanwhile finds it not given up and sends
+    nothing; being past the day of retries, it is given up again if this attempt fails."""
+    now = utcnow()
+    async with db.transaction() as session:
+        row = (
+            await session.execute(
+                select(WebhookDelivery, WebhookEndpoint)
+                .join(WebhookEndpoint, WebhookEndpoint.id == WebhookDelivery.endpoint_id)
+                .where(
+                    WebhookDelivery.id == delivery_id, WebhookDelivery.merchant_id == merchant_id
+                )
+            )
+        ).first()
+        if row is None:
+            raise DeliveryNotFound()
+        delivery, endpoint = row
+        leased = await session.execute(
+            update(WebhookDelivery)
+            .where(WebhookDelivery.id == delivery.id, WebhookDelivery.status == "failed")
+            .values(status="pending", next_attempt_at=now + LEASE)
+            .execution_options(synchronize_session=False)
+        )
+        if not endpoint.active or leased.rowcount != 1:
+            raise DeliveryNotRetryable()
+        item = Leased(
+            delivery.id,
+            endpoint.id,
+            endpoint.url,
+            endpoint.secret,
+            delivery.body,
+            delivery.created_at,
+        )
+    outcome = await _post(client, item, db.settings.webhook_timeout_seconds)
+    await _record_attempt(db, item, outcome)
+    return outcome
 
 
 async def lease_due(db: Database, *, room: int, busy: Counter[uuid.UUID]) -> list[Leased]:

@@ -93,6 +93,20 @@ async def list_deliveries(
     return await paginate(session, query, WebhookDelivery, limit=limit, cursor=cursor)
 
 
+async def recent_deliveries(
+    session: AsyncSession, merchant_id: uuid.UUID, endpoint_id: uuid.UUID, *, limit: int
+) -> list[WebhookDelivery]:
+    """An endpoint's latest deliveries, newest first (the console shows how it is doing now)."""
+    await get_endpoint(session, merchant_id, endpoint_id)
+    rows = await session.scalars(
+        select(WebhookDelivery)
+        .where(WebhookDelivery.endpoint_id == endpoint_id)
+        .order_by(WebhookDelivery.created_at.desc(), WebhookDelivery.id.desc())
+        .limit(limit)
+    )
+    return list(rows)
+
+
 async def queue_deliveries(session: AsyncSession, event: EventEnvelope) -> int:
     """One delivery per endpoint that wants this event; a redelivered event adds none. An
     endpoint registered after the event occurred never hears of it, however late the event

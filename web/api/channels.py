@@ -7,7 +7,7 @@ from sanic import Request
 from sanic.response import HTTPResponse
 
 from bots.telegram.connect import connect_bot, disconnect_bot
-from bots.whatsapp.api import verify_number
+from bots.whatsapp.connect import connect_number
 from core.channels import service
 from core.channels.models import ChannelAccount
 from core.channels.schemas import (
@@ -75,24 +75,13 @@ async def connect_telegram(request: Request) -> HTTPResponse:
 async def connect_whatsapp(request: Request) -> HTTPResponse:
     data = parse_body(request, WhatsAppConnect)
     ctx = request.app.ctx
-    display = await verify_number(
-        ctx.settings.whatsapp_api_base, data.phone_number_id, data.access_token
+    account = await connect_number(
+        ctx.db,
+        ctx.channels.sealer,
+        merchant_id=current_merchant(request).id,
+        data=data,
+        api_base=ctx.settings.whatsapp_api_base,
     )
-    settings = {"rate_per_second": data.rate_per_second}
-    if data.template is not None:
-        settings["template"] = data.template.model_dump()
-    async with ctx.db.transaction() as session:
-        account = await service.save_account(
-            session,
-            ctx.channels.sealer,
-            merchant_id=current_merchant(request).id,
-            channel="whatsapp",
-            external_id=data.phone_number_id,
-            name=data.display_phone_number or display,
-            credentials={"access_token": data.access_token, "app_secret": data.app_secret},
-            webhook_secret=data.verify_token,
-            settings=settings,
-        )
     return model_response(account_view(account, ctx.settings.base_url), status=201)
 
 

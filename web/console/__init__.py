@@ -10,13 +10,18 @@ from core.errors import ConfettiError
 from web.console import (
     accounts,
     activities,
+    api_keys,
+    broadcasts,
     cashier,
     catalogue,
+    channels,
     codes,
     coupons,
     customers,
     dashboard,
     points,
+    try_it,
+    webhooks,
 )
 from web.console.access import refuse_foreign_origin
 from web.console.errors import error_page
@@ -31,6 +36,11 @@ bp = Blueprint.group(
     codes.bp,
     points.bp,
     catalogue.bp,
+    api_keys.bp,
+    webhooks.bp,
+    channels.bp,
+    broadcasts.bp,
+    try_it.bp,
 )
 
 

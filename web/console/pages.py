@@ -27,6 +27,11 @@ MENU = (
     MenuItem("codes", "/console/codes", Role.MANAGER),
     MenuItem("points", "/console/points", Role.MANAGER),
     MenuItem("cashier", "/console/cashier/", Role.CASHIER),
+    MenuItem("broadcasts", "/console/broadcasts/", Role.MANAGER),
+    MenuItem("try_it", "/console/try/", Role.MANAGER),
+    MenuItem("api_keys", "/console/api-keys/", Role.OWNER),
+    MenuItem("webhooks", "/console/webhooks/", Role.OWNER),
+    MenuItem("channels", "/console/channels/", Role.OWNER),
 )
 
 

@@ -15,6 +15,8 @@
   var postUrl = root.getAttribute("data-post-url");
   var errorText = root.getAttribute("data-error-text");
   var imageText = root.getAttribute("data-image-text");
+  // Set where a console page hosts the chat: its posts need the session's CSRF token.
+  var csrfToken = root.getAttribute("data-csrf-token");
   // Bubbles a later reply may replace, by their reply's key ("spinning…" → the result).
   var keyed = {};
   var busy = false;
@@ -173,7 +175,10 @@
     return fetch(postUrl, {
       method: "POST",
       credentials: "same-origin",
-      headers: { "Content-Type": "application/json", Accept: "application/json" },
+      headers: Object.assign(
+        { "Content-Type": "application/json", Accept: "application/json" },
+        csrfToken ? { "X-CSRF-Token": csrfToken } : {}
+      ),
       body: JSON.stringify(message),
     })
       .then(function (response) {
