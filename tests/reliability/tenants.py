@@ -4,15 +4,18 @@ key, a Telegram bot, a WhatsApp number) and nothing else."""
 
 import hashlib
 import hmac
+import uuid
 from dataclasses import dataclass, field
 
 from sanic import Sanic
 from sanic_testing.testing import SanicASGITestClient
 from sqlalchemy import select
 
+from core.clock import utcnow
 from core.db import Database
 from core.migrations import load_all_models
 from core.staff.models import Role
+from core.webhooks.models import WebhookDelivery
 from tests.activities.shop import Shop, wheel
 from tests.factories import customer, template_body
 from tests.web.console.staff import csrf_token, log_in, staff
@@ -101,8 +104,9 @@ async def merchant_a(shop: Shop, fakes) -> Tenant:
     """A with an object of each kind, and a redemption of one of its coupons."""
     tenant = Tenant(shop)
     await connect_chats(tenant, fakes, number=1)
-    await customer(shop.db, shop.merchant, A_CUSTOMER, name="Alice of A")
+    alice = await customer(shop.db, shop.merchant, A_CUSTOMER, name="Alice of A")
     ids = tenant.ids
+    ids["customer_id"] = str(alice.id)
     ids["external_id"] = A_CUSTOMER
     activity = await shop.live(wheel(name="Shop A's wheel"))
     ids["activity_id"], ids["slug"] = activity["id"], activity["slug"]
@@ -119,12 +123,30 @@ async def merchant_a(shop: Shop, fakes) -> Tenant:
     ids["rule_id"] = (await created(shop, "/points/rules", rule))["id"]
     hook = {"url": "http://127.0.0.1:9/shop-a-hook", "events": ["*"]}
     ids["endpoint_id"] = (await created(shop, "/webhook-endpoints", hook))["id"]
+    ids["delivery_id"] = await given_up_delivery(shop, ids["endpoint_id"])
     broadcast = await created(shop, "/broadcasts", {"text": "Shop A's sale"}, status=202)
     ids["job_id"] = broadcast["id"]
     ids["key_id"] = (await shop.call("get", "/api-keys")).json["items"][0]["id"]
     ids["redemption_id"] = await redeemed_coupon(shop, template["id"])
     tenant.coupon_code = (await claimed(shop, template["id"]))["code"]
     return tenant
+
+
+async def given_up_delivery(shop: Shop, endpoint_id: str) -> str:
+    """A delivery the shop's endpoint never took, as the console's Send again retries."""
+    delivery = WebhookDelivery(
+        endpoint_id=uuid.UUID(endpoint_id),
+        merchant_id=shop.merchant.id,
+        event_id=uuid.uuid4(),
+        event_type="coupon.claimed",
+        body="{}",
+        status="given_up",
+        attempts=8,
+        next_attempt_at=utcnow(),
+    )
+    async with shop.db.transaction() as session:
+        session.add(delivery)
+    return str(delivery.id)
 
 
 def order(number: int = 1) -> dict:

@@ -73,6 +73,8 @@ BODIES = {
     },
     "console_cashier.redeem_at_counter": {"code": "{coupon_code}", "amount": "10.00"},
 }
+# Console routes that take JSON (as the web chat's script sends), by name, with their bodies.
+CONSOLE_JSON = {"console_try_it.try_message": {"kind": "text", "text": "hello"}}
 # Query strings by route name: where a route looks A's objects up by what it is given.
 QUERIES = {"console_cashier.cashier": {"code": "{coupon_code}"}}
 CSV_BODIES = {"codes.import_codes": b"code\nISOLATION-1\n"}
@@ -182,6 +184,8 @@ async def send_from_console(client, call: Call, a: Tenant, b: Tenant):
     params = with_a_values(QUERIES.get(call.name, {}), a)
     form = {"csrf_token": b.console_csrf, **with_a_values(BODIES.get(call.name, {}), a)}
     content = {} if call.method == "GET" else {"data": form}
+    if call.name in CONSOLE_JSON:
+        content = {"json": CONSOLE_JSON[call.name]}
     client.cookies.clear()
     _, response = await getattr(client, call.method.lower())(
         f"/{call.path}",

@@ -137,6 +137,8 @@ async def update_item(request: Request, item_id: uuid.UUID) -> HTTPResponse:
     data = read_fields(form, {"name": text, "cost": whole_number()}, t)
     patch = None if form.errors else validated(CatalogueItemPatch, data, form, t)
     if patch is None or form.errors:
+        async with request.app.ctx.db.transaction(write=False) as session:
+            await catalogue.offered_item(session, who.merchant.id, item_id)  # or 404
         return _item_form_page(request, form, item_id, status=422)
     async with request.app.ctx.db.transaction() as session:
         await catalogue.update_item(session, who.merchant.id, item_id, patch)
