@@ -16,7 +16,7 @@ from web.console.forms import Form, Reader, money
 
 @dataclass(frozen=True)
 class Section:
-    name: str  # its part of the editor: the `section` macro named so in activity_sections.html
+    name: str  # its part of the editor: the `<name>_section` macro of activity_sections.html
     fixed: Literal["created", "published"]
 
     def editable(self, activity: Activity | None) -> bool:
