@@ -130,6 +130,7 @@ async def _form_page(
         reward_options=prize_table.reward_options(offered, t),
         chances=weights,
         cells=marquee_board.board(form, weights),
+        offers=marquee_board.offers(weights),
         shares=envelope_pot.share_range(form, who.merchant.currency, t),
         offered=offered,
         **stored,
@@ -329,7 +330,8 @@ async def change_activity_status(
 @requires(Role.MANAGER)
 async def odds_preview(request: Request) -> HTTPResponse:
     """The editor's probability preview, recomputed from the rows as typed (htmx); a marquee's
-    board comes along (out of band), its cells offering the prizes as now named."""
+    board comes along (out of band): new selects when the prizes' names changed, else only
+    each cell's chance."""
     form = Form(values=typed(request))
     odds = chances(prize_table.weights_of(form))
     return console_fragment(
@@ -340,6 +342,8 @@ async def odds_preview(request: Request) -> HTTPResponse:
         form=form,
         chances=odds,
         cells=marquee_board.board(form, odds) if form.value("kind") == "marquee" else None,
+        offers=marquee_board.offers(odds),
+        new_offers=marquee_board.offers_changed(form, odds),
     )
 
 

@@ -3,6 +3,7 @@
 and checked as publishing checks it, and the board as the page will show it, with the chance
 of the light stopping on each cell."""
 
+import json
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
@@ -14,6 +15,7 @@ from web.console.forms import Form, Reader, text
 from web.console.odds import Chance
 
 WHOLE_BOARD = "marquee.cells"  # where a problem of no one cell (a prize on none) is shown
+OFFERS = "board_offers"  # the editor's note of the prizes its cells offer now
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,16 @@ def build(data: dict[str, Any], form: Form, t: Translator) -> None:
 def typed(layout: dict[str, Any] | None) -> dict[str, str]:
     cells = (layout or {}).get("cells") or []
     return {f"{WHOLE_BOARD}.{n}": name for n, name in enumerate(cells)}
+
+
+def offers(chances: list[Chance]) -> str:
+    return json.dumps(list(dict.fromkeys(chance.name for chance in chances)))
+
+
+def offers_changed(form: Form, chances: list[Chance]) -> bool:
+    """Whether the prizes named differ from those the board's selects offer: only then does
+    the editor need new selects (a swap would lose a cell chosen while the answer travels)."""
+    return form.value(OFFERS) != offers(chances)
 
 
 def board(form: Form, chances: list[Chance]) -> list[Cell]:

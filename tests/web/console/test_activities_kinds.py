@@ -98,6 +98,13 @@ async def test_the_preview_brings_a_marquees_board_offering_the_prizes_as_named(
     )
     assert 'id="board-editor"' in response.text and 'hx-swap-oob="true"' in response.text
     assert '<option value="Ruby" selected>' in response.text and "100.0 %" in response.text
+    # The same prizes as the selects offer: only each cell's chance comes back.
+    _, chances = await client.post(
+        "/console/activities/odds",
+        data={"kind": "marquee", "prizes.0.name": "Ruby", "board_offers": '["Ruby"]'},
+        headers={"X-CSRF-Token": token, "HX-Request": "true"},
+    )
+    assert 'id="board-editor"' not in chances.text and 'id="board-chance-7"' in chances.text
 
 
 async def test_a_draft_marquees_board_changes_and_a_published_one_stays(client, db, token) -> None:
@@ -141,7 +148,7 @@ async def test_a_group_money_envelope_is_stored_in_minor_units_and_split_on_publ
     assert len(amounts) == 4 and sum(amounts) == 1000 and min(amounts) >= 50
     _, page = await client.get(path)
     assert "between €0.50 and €8.50, €2.50 on average" in page.text
-    assert "2 friends join the starter, within 24 hours" in page.text
+    assert "once the starter and 2 more have joined, within 24 hours" in page.text
     slug = (await _activity(db)).slug
     assert f'src="/a/{slug}/card.png"' in page.text
     _, card = await client.get(f"/a/{slug}/card.png")
@@ -185,7 +192,7 @@ async def test_the_share_preview_follows_the_pot_as_typed(client, token) -> None
     _, fits = await client.post(
         "/console/activities/envelope-shares", data=_envelope(token), headers=headers
     )
-    assert fits.text.lstrip().startswith('<div id="envelope-shares"')
+    assert fits.text.lstrip().startswith('<div id="share-range"')
     assert "between €0.50 and €8.50" in fits.text
     _, too_small = await client.post(
         "/console/activities/envelope-shares",
