@@ -119,7 +119,7 @@ async def test_a_group_red_envelope_is_refused_when_too_small_then_filled_by_two
     await desktop.get_by_label("Least share").fill("0.50")
     await desktop.select_option('[name="envelope.opening"]', "group")
     await desktop.get_by_label("Friends to join").fill("1")
-    await desktop.locator("#share-range").get_by_text("at least shares x min_share").wait_for()
+    await desktop.locator("#share-range").get_by_text("need a pot of at least €2.00").wait_for()
     await desktop.get_by_role("button", name="Save").click()
     await desktop.locator("#envelope-pot-error").wait_for()
     assert await desktop.get_by_label("Pot", exact=True).input_value() == "1.00"

@@ -157,7 +157,7 @@ def _read(
         readers |= section.readers(form, who.merchant.currency)
     data = read_fields(form, readers, t)
     for section in sections:
-        section.build(data, form, t)
+        section.build(data, form, t, who.merchant.currency)
     if model is ActivityCreate:
         data["kind"] = kind
     checked = validated(model, data, form, t)

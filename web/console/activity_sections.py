@@ -30,7 +30,7 @@ class Section:
     def readers(self, form: Form, currency: str) -> dict[str, Reader]:
         raise NotImplementedError
 
-    def build(self, data: dict[str, Any], form: Form, t: Translator) -> None:
+    def build(self, data: dict[str, Any], form: Form, t: Translator, currency: str) -> None:
         """The values read, in place, in the shape the core's schema expects; a problem the
         core would only find at publish time goes beside its field now."""
 
@@ -54,7 +54,7 @@ class Prizes(Section):
     def readers(self, form: Form, currency: str) -> dict[str, Reader]:
         return prize_table.readers(form, currency)
 
-    def build(self, data: dict[str, Any], form: Form, t: Translator) -> None:
+    def build(self, data: dict[str, Any], form: Form, t: Translator, currency: str) -> None:
         data["prizes"] = prize_table.with_rewards(data.get("prizes", []))
 
     def placed(self, form: Form) -> None:
@@ -68,7 +68,7 @@ class Board(Section):
     def readers(self, form: Form, currency: str) -> dict[str, Reader]:
         return marquee_board.readers()
 
-    def build(self, data: dict[str, Any], form: Form, t: Translator) -> None:
+    def build(self, data: dict[str, Any], form: Form, t: Translator, currency: str) -> None:
         marquee_board.build(data, form, t)
 
     def typed(self, activity: Activity, prizes: list[Prize], currency: str) -> dict[str, str]:
@@ -79,8 +79,8 @@ class Envelope(Section):
     def readers(self, form: Form, currency: str) -> dict[str, Reader]:
         return envelope_pot.readers(form, currency)
 
-    def build(self, data: dict[str, Any], form: Form, t: Translator) -> None:
-        envelope_pot.build(data, form, t)
+    def build(self, data: dict[str, Any], form: Form, t: Translator, currency: str) -> None:
+        envelope_pot.build(data, form, t, currency)
 
 
 class Coupons(Section):
@@ -90,7 +90,7 @@ class Coupons(Section):
     def readers(self, form: Form, currency: str) -> dict[str, Reader]:
         return collection_picker.readers(form)
 
-    def build(self, data: dict[str, Any], form: Form, t: Translator) -> None:
+    def build(self, data: dict[str, Any], form: Form, t: Translator, currency: str) -> None:
         collection_picker.build(data, form, t)
 
 

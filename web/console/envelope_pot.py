@@ -22,10 +22,23 @@ class ShareRange:
     """What one opener may get: every share is at least the minimum, and they sum to the pot."""
 
     pot_type: str
+    pot: int
     shares: int
     lowest: int
     highest: int
     average: int  # rounded down
+
+    def amount(self, minor_units: int, currency: str, t: Translator) -> str:
+        return amount_text(minor_units, self.pot_type, currency, t)
+
+    def sentence(self, currency: str, t: Translator) -> str:
+        return t(
+            "console.envelope.range",
+            shares=self.shares,
+            lowest=self.amount(self.lowest, currency, t),
+            highest=self.amount(self.highest, currency, t),
+            average=self.amount(self.average, currency, t),
+        )
 
 
 def readers(form: Form, currency: str) -> dict[str, Reader]:
@@ -45,7 +58,9 @@ def _points(currency: str, blank: int | None = None) -> Reader:
     return whole_number(blank)
 
 
-def build(data: dict[str, Any], form: Form, t: Translator) -> EnvelopeSettings | None:
+def build(
+    data: dict[str, Any], form: Form, t: Translator, currency: str
+) -> EnvelopeSettings | None:
     """A single envelope has no group; a group one needs its size. The core then checks that
     the pot can be split so: the settings, if they can be read at all."""
     envelope = data["envelope"]
@@ -58,8 +73,23 @@ def build(data: dict[str, Any], form: Form, t: Translator) -> EnvelopeSettings |
     except ValidationError:
         return None  # the activity's schema names each bad value
     for field, message in envelope_problems(settings.model_dump()):
+        if field == "envelope.pot":  # the core's rule, said with the amounts typed
+            pot_type = settings.pot_type
+            message = t(
+                "console.envelope.pot_too_small",
+                shares=settings.shares,
+                share=amount_text(settings.min_share, pot_type, currency, t),
+                pot=amount_text(settings.shares * settings.min_share, pot_type, currency, t),
+            )
         form.errors.setdefault(field, message)
     return settings
+
+
+def amount_text(amount: int, pot_type: str, currency: str, t: Translator) -> str:
+    """A share or a pot as the page says it: money in the currency, or points."""
+    if pot_type == "money":
+        return t.money(amount, currency)
+    return t("console.envelope.points_amount", count=amount)
 
 
 def share_range(form: Form, currency: str, t: Translator) -> tuple[ShareRange | None, list[str]]:
@@ -69,7 +99,7 @@ def share_range(form: Form, currency: str, t: Translator) -> tuple[ShareRange | 
     data = read_fields(scratch, readers(scratch, currency), t)
     if not (form.value("envelope.pot").strip() and form.value("envelope.shares").strip()):
         return None, []
-    settings = build(data, scratch, t)
+    settings = build(data, scratch, t, currency)
     if scratch.errors or settings is None:
         return None, sorted(set(scratch.errors.values())) or [t("console.envelope.unreadable")]
     return range_of(settings), []
@@ -77,4 +107,5 @@ def share_range(form: Form, currency: str, t: Translator) -> tuple[ShareRange | 
 
 def range_of(envelope: EnvelopeSettings | EnvelopeOut) -> ShareRange:
     pot, shares, least = envelope.pot, envelope.shares, envelope.min_share
-    return ShareRange(envelope.pot_type, shares, least, pot - (shares - 1) * least, pot // shares)
+    highest = pot - (shares - 1) * least
+    return ShareRange(envelope.pot_type, pot, shares, least, highest, pot // shares)

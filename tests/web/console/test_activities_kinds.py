@@ -169,7 +169,7 @@ async def test_a_single_points_envelope_has_no_group(client, db, token) -> None:
 @pytest.mark.parametrize(
     ("fields", "beside", "says"),
     [
-        ({"envelope.pot": "1.00"}, "envelope-pot", "the pot must be at least shares x min_share"),
+        ({"envelope.pot": "1.00"}, "envelope-pot", "each need a pot of at least €2.00"),
         ({"envelope.pot": "1.005"}, "envelope-pot", "at most 2 decimals"),
         ({"envelope.shares": "0"}, "envelope-shares", "at least 1"),
         ({"envelope.group_friends": ""}, "envelope-group_friends", "Fill this in"),
@@ -199,7 +199,7 @@ async def test_the_share_preview_follows_the_pot_as_typed(client, token) -> None
         data=_envelope(token, **{"envelope.pot": "1"}),
         headers=headers,
     )
-    assert "the pot must be at least shares x min_share" in too_small.text
+    assert "4 shares of at least €0.50 each need a pot of at least €2.00" in too_small.text
 
 
 async def test_a_published_envelope_changes_its_name_but_keeps_its_pot(client, db, token) -> None:
