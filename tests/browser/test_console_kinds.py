@@ -42,26 +42,31 @@ async def _start(page, base_url: str, kind_button: str) -> None:
     await page.get_by_label("Name", exact=True).fill("Spring fun")
 
 
-async def _save_and_publish(page, shoot, name: str) -> str:
-    """Saves the editor, publishes the activity, checks its preview card, returns its share
-    link."""
-    await page.get_by_role("button", name="Save").click()
-    await page.get_by_role("button", name="Publish").click()
-    await page.locator("h1 + .badge-live").wait_for()
-    card = page.locator("img.share-card")
+async def _publish(base_url: str, desktop, phone, shoot, name: str, kind: str) -> str:
+    """Saves the editor, publishes the activity, checks its preview card, shoots its page and
+    its editor at both widths, and returns its share link."""
+    await desktop.get_by_role("button", name="Save").click()
+    await desktop.get_by_role("button", name="Publish").click()
+    await desktop.locator("h1 + .badge-live").wait_for()
+    card = desktop.locator("img.share-card")
     await card.wait_for()
-    await page.wait_for_function("() => document.querySelector('img.share-card').complete")
+    await desktop.wait_for_function("() => document.querySelector('img.share-card').complete")
     assert await card.evaluate("img => [img.naturalWidth, img.naturalHeight]") == [1200, 630]
-    await _check(page, shoot, name)
-    return await page.locator(".share-link a").get_attribute("href")
-
-
-async def _on_phone(desktop, phone, base_url: str, shoot, shots: dict[str, str]) -> None:
+    await _check(desktop, shoot, f"console-{name}")
+    link = await desktop.locator(".share-link a").get_attribute("href")
+    page = desktop.url.removeprefix(base_url)
+    await desktop.goto(f"{base_url}{page}/edit")
+    await _check(desktop, shoot, f"console-{name}-edit")
     await phone.context.add_cookies(await desktop.context.cookies())
     phone.set_default_timeout(5000)
-    for path, name in shots.items():
+    for path, shot in (
+        (f"/console/activities/new?kind={kind}", f"console-{name}-new"),
+        (page, f"console-{name}"),
+        (f"{page}/edit", f"console-{name}-edit"),
+    ):
         await phone.goto(base_url + path)
-        await _check(phone, shoot, name)
+        await _check(phone, shoot, shot)
+    return link
 
 
 async def test_a_marquee_laid_out_on_its_board_is_published_and_played(
@@ -83,22 +88,7 @@ async def test_a_marquee_laid_out_on_its_board_is_published_and_played(
     # Gold (10 %) on two cells is 5 % a cell; the light's chances follow the board.
     await desktop.locator(".board-slot-4 .board-chance").get_by_text("5.0 %").wait_for()
     await _check(desktop, shoot, "console-marquee-new")
-    editor = desktop.url.removeprefix(base_url)
-    link = await _save_and_publish(desktop, shoot, "console-marquee")
-    page = desktop.url.removeprefix(base_url)
-    await _on_phone(
-        desktop,
-        phone,
-        base_url,
-        shoot,
-        {
-            editor: "console-marquee-new",
-            page: "console-marquee",
-            f"{page}/edit": "console-marquee-edit",
-        },
-    )
-    await desktop.goto(f"{base_url}{page}/edit")
-    await _check(desktop, shoot, "console-marquee-edit")
+    link = await _publish(base_url, desktop, phone, shoot, "marquee", "marquee")
     visitor = await _visitor(browser, "203.0.113.10")
     await visitor.goto(_on(base_url, link))
     await visitor.click("text=Start")
@@ -128,20 +118,8 @@ async def test_a_group_red_envelope_is_refused_when_too_small_then_filled_by_two
     await desktop.get_by_label("Pot", exact=True).fill("10.00")
     await desktop.locator("#share-range").get_by_text("between €0.50 and €8.50").wait_for()
     await _check(desktop, shoot, "console-envelope-new")
-    link = await _save_and_publish(desktop, shoot, "console-envelope")
+    link = await _publish(base_url, desktop, phone, shoot, "envelope", "red_envelope")
     assert await desktop.get_by_text("once the starter and 1 more have joined").is_visible()
-    page = desktop.url.removeprefix(base_url)
-    await _on_phone(
-        desktop,
-        phone,
-        base_url,
-        shoot,
-        {
-            "/console/activities/new?kind=red_envelope": "console-envelope-new",
-            page: "console-envelope",
-            f"{page}/edit": "console-envelope-edit",
-        },
-    )
     starter = await _visitor(browser, "203.0.113.20")
     await starter.goto(_on(base_url, link))
     await starter.click("text=Open the envelope")
@@ -171,19 +149,9 @@ async def test_a_coupon_collection_offers_the_chosen_coupons_and_one_is_collecte
     await desktop.select_option('[name="templates.0"]', str(flash.id))
     await desktop.select_option('[name="templates.1"]', str(five.id))
     await _check(desktop, shoot, "console-collection-new")
-    link = await _save_and_publish(desktop, shoot, "console-collection")
-    page = desktop.url.removeprefix(base_url)
-    await _on_phone(
-        desktop,
-        phone,
-        base_url,
-        shoot,
-        {
-            "/console/activities/new?kind=collection": "console-collection-new",
-            page: "console-collection",
-        },
-    )
-    await _on_phone(desktop, phone, base_url, shoot, {"/console/activities/": "console-kinds-list"})
+    link = await _publish(base_url, desktop, phone, shoot, "collection", "collection")
+    await phone.goto(f"{base_url}/console/activities/")
+    await _check(phone, shoot, "console-kinds-list")
     visitor = await _visitor(browser, "203.0.113.40")
     await visitor.goto(_on(base_url, link))
     await visitor.click("form.collect-form >> text=Collect")

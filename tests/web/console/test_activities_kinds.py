@@ -53,6 +53,13 @@ async def _publish(client, token: str, path: str) -> None:
     assert response.status == 303, response.text
 
 
+async def _published_editor(client, token: str, path: str):
+    """Publishes the activity and opens its editor: what may still change."""
+    await _publish(client, token, path)
+    _, edit = await client.get(f"{path}/edit")
+    return edit
+
+
 async def test_a_marquee_is_created_with_its_board_and_published(client, db, token) -> None:
     _, created = await client.post("/console/activities/", data=_marquee(token))
     assert created.status == 303, created.text
@@ -116,8 +123,7 @@ async def test_a_draft_marquees_board_changes_and_a_published_one_stays(client, 
     moved |= {"marquee.cells.1": "Silver"}
     assert (await client.post(path, data=moved))[1].status == 303
     assert (await _activity(db)).settings["marquee"]["cells"][:3] == ["Gold", "Silver", "Gold"]
-    await _publish(client, token, path)
-    _, edit = await client.get(f"{path}/edit")
+    edit = await _published_editor(client, token, path)
     assert 'name="marquee.cells.0"' not in edit.text and "fixed once published" in edit.text
     renamed = _marquee(token, name="Night lights", **{"marquee.cells.0": "Ignored"})
     assert (await client.post(path, data=renamed))[1].status == 303
@@ -205,8 +211,7 @@ async def test_the_share_preview_follows_the_pot_as_typed(client, token) -> None
 async def test_a_published_envelope_changes_its_name_but_keeps_its_pot(client, db, token) -> None:
     _, created = await client.post("/console/activities/", data=_envelope(token))
     path = created.headers["location"]
-    await _publish(client, token, path)
-    _, edit = await client.get(f"{path}/edit")
+    edit = await _published_editor(client, token, path)
     assert 'name="envelope.pot"' not in edit.text and "€10.00" in edit.text
     changed = _envelope(token, name="Lunar pot", **{"envelope.pot": "99"})
     assert (await client.post(path, data=changed))[1].status == 303
