@@ -17,7 +17,7 @@ from core.activities.models import Activity
 from core.activities.prizes import prizes_of
 from core.activities.schemas import ActivityCreate, ActivityPatch
 from core.clock import utcnow
-from core.coupons.schemas import CouponTemplateOut
+from core.coupons.models import CouponTemplate
 from core.coupons.templates import list_templates, template_view
 from core.errors import ConfettiError, ValidationFailed
 from core.staff.models import Role
@@ -77,16 +77,10 @@ def _kind_of(raw: str | None) -> str:
     return raw
 
 
-async def _offered_templates(request: Request, who: SignedIn) -> list[CouponTemplateOut]:
-    """The coupon templates a prize may grant or a collection page offer, with stock left."""
-    now = utcnow()
-    async with request.app.ctx.db.transaction(write=False) as session:
-        page = await list_templates(session, who.merchant.id, limit=200, cursor=None)
-        return [
-            await template_view(session, template, now)
-            for template in page.items
-            if template.status != "archived" and not template.auto_apply
-        ]
+async def _offerable(session: AsyncSession, merchant_id: uuid.UUID) -> list[CouponTemplate]:
+    """The coupon templates a prize may grant or a collection page offer."""
+    page = await list_templates(session, merchant_id, limit=200, cursor=None)
+    return [t for t in page.items if t.status != "archived" and not t.auto_apply]
 
 
 async def _stored_parts(session: AsyncSession, activity: Activity) -> dict[str, object]:
@@ -110,12 +104,16 @@ async def _form_page(
 ) -> HTTPResponse:
     who = current(request)
     t = translator(request, who)
-    offered = await _offered_templates(request, who)
     weights = chances(prize_table.weights_of(form))
-    stored = {}
-    if activity is not None:
-        async with request.app.ctx.db.transaction(write=False) as session:
-            stored = await _stored_parts(session, activity)
+    now = utcnow()
+    async with request.app.ctx.db.transaction(write=False) as session:
+        templates = await _offerable(session, who.merchant.id)
+        # A collection's editor shows each coupon's stock left: a query each, so only there.
+        offered = [
+            await template_view(session, template, now)
+            for template in (templates if kind == "collection" else [])
+        ]
+        stored = await _stored_parts(session, activity) if activity else {}
     return console_page(
         request,
         who,
@@ -127,7 +125,7 @@ async def _form_page(
         activity=activity,
         sections=[(section, section.editable(activity)) for section in SECTIONS[kind]],
         rows=max(prize_table.row_count(form), 1),
-        reward_options=prize_table.reward_options(offered, t),
+        reward_options=prize_table.reward_options(templates, t),
         chances=weights,
         cells=marquee_board.board(form, weights),
         offers=marquee_board.offers(weights),
@@ -370,6 +368,8 @@ async def prize_row(request: Request) -> HTTPResponse:
     if not (index.isascii() and index.isdigit()) or int(index) >= MAX_PRIZE_ROWS:
         raise ValidationFailed("index: a row number from 0 to 99", field="index")
     who = current(request)
+    async with request.app.ctx.db.transaction(write=False) as session:
+        templates = await _offerable(session, who.merchant.id)
     return console_fragment(
         request,
         who,
@@ -377,7 +377,5 @@ async def prize_row(request: Request) -> HTTPResponse:
         "row",
         form=Form(),
         n=int(index),
-        reward_options=prize_table.reward_options(
-            await _offered_templates(request, who), translator(request, who)
-        ),
+        reward_options=prize_table.reward_options(templates, translator(request, who)),
     )
