@@ -294,3 +294,22 @@ async def test_a_cashier_cannot_publish_a_managers_marquee(client, db, merchant,
     _, response = await client.post(f"{path}/publish", data={"csrf_token": cashier_token})
     assert response.status == 403
     assert (await _activity(db)).status == "draft"
+
+
+@pytest.mark.parametrize(
+    ("language", "titles"),
+    [
+        ("en", ["New marquee", "Cell 8", "New red envelope", "Least share", "Coupon 1"]),
+        ("es", ["Nueva marquesina", "Casilla 8", "Nuevo sobre rojo", "Parte mínima", "Cupón 1"]),
+    ],
+)
+async def test_every_kinds_editor_is_said_in_the_visitors_language(
+    client, db, merchant, token, language, titles
+) -> None:
+    await coupon_template(db, merchant)
+    pages = ""
+    for kind in ("marquee", "red_envelope", "collection"):
+        _, editor = await client.get(f"/console/activities/new?kind={kind}&lang={language}")
+        assert editor.status == 200
+        pages += editor.text
+    assert all(title in pages for title in titles)
