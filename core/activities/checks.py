@@ -26,9 +26,11 @@ async def problems_of(
     elif activity.rules.get("remind_new_round_at"):
         problems.append(("rules.remind_new_round_at", "only draws have a new round each day"))
     if activity.kind == "marquee":
-        problems += _marquee_problems(activity, prizes)
+        problems += marquee_problems(
+            activity.settings.get("marquee"), {prize.name for prize in prizes}
+        )
     if activity.kind == "red_envelope":
-        problems += _envelope_problems(activity)
+        problems += envelope_problems(activity.settings.get("envelope"))
     if activity.kind == "collection":
         problems += await _collection_problems(session, activity)
     return problems
@@ -97,12 +99,12 @@ async def _reward_problem(
     return None
 
 
-def _marquee_problems(activity: Activity, prizes: list[Prize]) -> list[tuple[str, str]]:
-    layout = activity.settings.get("marquee")
+def marquee_problems(layout: dict | None, names: set[str]) -> list[tuple[str, str]]:
+    """A board whose cells are not the prizes' names, each prize on one cell at least (the
+    console checks the form with it too)."""
     if not layout:
         return [("marquee", "a marquee needs its 8 cells laid out")]
     cells = MarqueeLayout.model_validate(layout).cells
-    names = {prize.name for prize in prizes}
     problems = []
     if len(cells) != MARQUEE_CELLS:
         problems.append(("marquee.cells", f"exactly {MARQUEE_CELLS} cells, found {len(cells)}"))
@@ -117,8 +119,8 @@ def _marquee_problems(activity: Activity, prizes: list[Prize]) -> list[tuple[str
     return problems
 
 
-def _envelope_problems(activity: Activity) -> list[tuple[str, str]]:
-    envelope = activity.settings.get("envelope")
+def envelope_problems(envelope: dict | None) -> list[tuple[str, str]]:
+    """A pot that cannot be split as set (the console checks the form with it too)."""
     if not envelope:
         return [("envelope", "a red envelope needs its pot, shares and minimum share")]
     problems = []
