@@ -1,7 +1,11 @@
 """The per-tool reports on hand-made data: coupon templates, codes refused at checkout by
 reason, points and their liability, and partner codes by batch."""
 
+import asyncio
+
 from tests.analytics.store import coupon_template, created, open_store, order, redeem, report
+
+QUOTES = 40
 
 
 async def _claimed(shop, template: dict, who: str) -> str:
@@ -115,3 +119,13 @@ async def test_bad_filters_are_refused_naming_the_parameter(client, db) -> None:
         response = await shop.call("get", "/analytics/validations", params=params)
         assert response.status == 422, params
         assert response.json["error"]["field"] == field
+
+
+async def test_concurrent_refused_quotes_are_each_counted(client, db) -> None:
+    shop = await open_store(client, db)
+    body = {"customer": "alice", "codes": ["NO-SUCH-CODE"], "order": order("quote", 1000)}
+    answers = await asyncio.gather(
+        *(shop.call("post", "/redemptions/validate", body) for _ in range(QUOTES))
+    )
+    assert [answer.status for answer in answers] == [200] * QUOTES
+    assert (await report(shop, "/validations"))["by_reason"] == {"not_found": QUOTES}

@@ -10,6 +10,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 from sanic import Request
 from sanic.response import HTTPResponse
 from sanic_ext import openapi
+from sanic_ext.extensions.openapi.definitions import Component
 from sanic_ext.extensions.openapi.types import Schema
 
 from core.activities.service import get_activity
@@ -51,11 +52,17 @@ _QUERY = (
 )
 
 
-def analytics_route(path: str, summary: str, report: type[BaseModel], *, window: bool = False):
-    """A GET route documented with its report and its query parameters."""
+def analytics_route(
+    path: str, summary: str, report: type[BaseModel], *, window: bool = False
+) -> Callable[[Callable], Callable]:
+    """A GET route documented with its report (JSON, or its rows as CSV) and its query
+    parameters; an activity's report is a 404 for another merchant's activity."""
 
     def decorate(handler: Callable) -> Callable:
-        handler = document(summary=summary, ok=(200, report), errors=(404,))(handler)
+        errors = (404,) if path.startswith(ACTIVITY) else ()
+        handler = document(summary=summary, ok=(200, report), errors=errors)(handler)
+        both = {"application/json": Component(report), "text/csv": {"schema": {"type": "string"}}}
+        handler = openapi.response(200, both, "Success: JSON, or with ?format=csv CSV")(handler)
         parameters = _QUERY
         if window:
             days = Schema(type="integer", minimum=0, maximum=MAX_WINDOW_DAYS)
