@@ -43,7 +43,7 @@ class _Journeys:
         self.first: dict[uuid.UUID, list[datetime | None]] = defaultdict(lambda: [None] * 5)
         self.came_from: dict[uuid.UUID, tuple[datetime, str]] = {}
 
-    def did(self, customer: uuid.UUID, step: int, at: datetime, channel: str | None = None):
+    def did(self, customer: uuid.UUID, step: int, at: datetime, channel: str | None = None) -> None:
         times = self.first[customer]
         if times[step] is None or at < times[step]:
             times[step] = at
