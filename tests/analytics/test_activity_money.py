@@ -39,6 +39,9 @@ async def test_prizes_count_draws_grants_wins_and_stock_left(client, db) -> None
     assert coupon["runs_out_before_end"] and coupon["runs_out_at"] is None
     assert (thanks["drawn"], thanks["plays"], thanks["wins"], thanks["winners"]) == (0, 1, 0, 0)
     assert thanks["stock"] is None and not thanks["runs_out_before_end"]
+    path = f"/analytics/activities/{wheel['id']}/prizes"
+    csv = (await shop.call("get", path, params={"format": "csv"})).text.splitlines()
+    assert csv[1] == f"{coupon['prize_id']},Five off,false,1000000,800,4,3,3,3,3,0,3,,true"
 
 
 async def test_money_weighs_cost_against_budget_and_influenced_revenue(client, db) -> None:

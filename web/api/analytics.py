@@ -120,9 +120,17 @@ async def answer(request: Request, report: BaseModel, name: str) -> HTTPResponse
     (row_model,) = get_args(type(report).model_fields["rows"].annotation)
     await response.send(csv_text([list(row_model.model_fields)]))
     for chunk in _chunks(rows):
-        await response.send(csv_text(list(row.model_dump(mode="json").values()) for row in chunk))
+        await response.send(csv_text(_csv_cells(row) for row in chunk))
     await response.eof()
     return None
+
+
+def _csv_cells(row: BaseModel) -> list:
+    """The row's values as its JSON has them (true/false, not Python's True/False)."""
+    return [
+        str(value).lower() if isinstance(value, bool) else value
+        for value in row.model_dump(mode="json").values()
+    ]
 
 
 def _chunks(rows: Iterable[BaseModel]) -> Iterable[list[BaseModel]]:
