@@ -201,6 +201,7 @@ async def _record(
         outcome=outcome.reward.model_dump(mode="json"),
         referrer_id=referrer_id,
         won=is_win(outcome.prize, outcome.reward.type),
+        channel=channel,
         created_at=now,
     )
     session.add(entry)

@@ -128,6 +128,8 @@ class Play(UUIDPrimaryKey, CreatedAt, Base):
     referrer_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("customers.id"))
     # A real win: a prize that is not the consolation one, or an envelope share or coupon paid.
     won: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Where the try came from (telegram, whatsapp, web, app, api): analytics split by it.
+    channel: Mapped[str | None] = mapped_column(String(16))
 
 
 class EnvelopeShare(Base):

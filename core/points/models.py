@@ -1,5 +1,6 @@
 import uuid
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
@@ -8,6 +9,7 @@ from sqlalchemy import (
     CheckConstraint,
     ForeignKey,
     Integer,
+    Numeric,
     String,
     UniqueConstraint,
 )
@@ -27,6 +29,9 @@ class PointsSettings(Base):
     )
     expiry: Mapped[str] = mapped_column(String(16))
     expiry_days: Mapped[int | None] = mapped_column(Integer)
+    # What one point is worth, in minor units of the merchant's currency (a rate, so it may
+    # be a fraction: 0.5 is 100 points for 0.50): what analytics value points at.
+    point_value: Mapped[Decimal | None] = mapped_column(Numeric(12, 4))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 

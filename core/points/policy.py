@@ -18,7 +18,9 @@ async def get_settings(session: AsyncSession, merchant_id: uuid.UUID) -> PointsS
     row = await session.get(PointsSettings, merchant_id)
     if row is None:
         return NEVER_EXPIRE
-    return PointsSettingsOut(expiry=row.expiry, expiry_days=row.expiry_days)
+    return PointsSettingsOut(
+        expiry=row.expiry, expiry_days=row.expiry_days, point_value=row.point_value
+    )
 
 
 async def set_settings(
@@ -26,13 +28,20 @@ async def set_settings(
 ) -> PointsSettingsOut:
     """Change the policy for points earned from now on; existing lots keep their expiry."""
     data.check()
-    values = {"expiry": data.expiry, "expiry_days": data.expiry_days, "updated_at": utcnow()}
+    values = {
+        "expiry": data.expiry,
+        "expiry_days": data.expiry_days,
+        "point_value": data.point_value,
+        "updated_at": utcnow(),
+    }
     await session.execute(
         upsert_insert(session)(PointsSettings)
         .values(merchant_id=merchant_id, **values)
         .on_conflict_do_update(index_elements=["merchant_id"], set_=values)
     )
-    return PointsSettingsOut(expiry=data.expiry, expiry_days=data.expiry_days)
+    return PointsSettingsOut(
+        expiry=data.expiry, expiry_days=data.expiry_days, point_value=data.point_value
+    )
 
 
 def expiry_of(policy: PointsSettingsOut, earned_at: datetime, timezone: str) -> datetime | None:

@@ -1,8 +1,17 @@
 import uuid
 from datetime import datetime
+from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    StrictInt,
+    WithJsonSchema,
+    field_validator,
+)
 
 from core.customers.schemas import ExternalId
 from core.errors import ValidationFailed
@@ -18,6 +27,21 @@ SignedPoints = Annotated[
 ]
 Reason = Annotated[str, Field(max_length=200)]
 EntryKind = Literal["earn", "spend", "expire", "adjust", "reverse"]
+# What one point is worth in minor units of the merchant's currency: 0.5 is 100 points for
+# 0.50. A rate, not an amount, so a decimal inside (exact) and a JSON number outside.
+PointValue = Annotated[
+    Decimal,
+    Field(ge=0, le=10**6, max_digits=12, decimal_places=4),
+    WithJsonSchema(
+        {
+            "type": "number",
+            "minimum": 0,
+            "maximum": 10**6,
+            "description": "What one point is worth, in minor units (0.5: 100 points for 0.50)",
+        }
+    ),
+    PlainSerializer(float, return_type=float, when_used="json"),
+]
 ExpiryPolicy = Literal["never", "days", "end_of_month", "end_of_year"]
 RuleKind = Literal["per_amount", "signup", "birthday", "activity"]
 
@@ -36,6 +60,7 @@ class PointsSettingsIn(BaseModel):
         "the month or year of earning in the merchant's timezone"
     )
     expiry_days: Annotated[StrictInt, Field(ge=1, le=3650)] | None = None
+    point_value: PointValue | None = None
 
     def check(self) -> None:
         if self.expiry == "days" and self.expiry_days is None:
@@ -47,6 +72,7 @@ class PointsSettingsIn(BaseModel):
 class PointsSettingsOut(BaseModel):
     expiry: ExpiryPolicy
     expiry_days: int | None
+    point_value: PointValue | None = None
 
 
 class RuleCreate(BaseModel):

@@ -42,17 +42,39 @@ def amount_of(payload: dict) -> int:
 
 async def count_event(session: AsyncSession, event: EventEnvelope) -> None:
     merchant = await session.get(Merchant, event.merchant_id)
-    day = event.occurred_at.astimezone(ZoneInfo(merchant.timezone)).date()
     kind, subject = subject_of(event.payload)
-    amount = amount_of(event.payload)
-    statement = upsert_insert(session)(DailyStat).values(
+    await add_to_daily_stat(
+        session,
         merchant_id=event.merchant_id,
-        day=day,
+        day=event.occurred_at.astimezone(ZoneInfo(merchant.timezone)).date(),
         metric=event.type,
-        subject_kind=kind,
-        subject_id=subject,
+        subject=(kind, subject),
         channel=str(event.payload.get("channel") or "api")[:16],
         count=1,
+        amount=amount_of(event.payload),
+    )
+
+
+async def add_to_daily_stat(
+    session: AsyncSession,
+    *,
+    merchant_id: uuid.UUID,
+    day: date,
+    metric: str,
+    subject: tuple[str, uuid.UUID],
+    channel: str,
+    count: int,
+    amount: int,
+) -> None:
+    """Add to one day's counter, creating it at the first."""
+    statement = upsert_insert(session)(DailyStat).values(
+        merchant_id=merchant_id,
+        day=day,
+        metric=metric,
+        subject_kind=subject[0],
+        subject_id=subject[1],
+        channel=channel,
+        count=count,
         amount=amount,
     )
     await session.execute(
@@ -65,7 +87,7 @@ async def count_event(session: AsyncSession, event: EventEnvelope) -> None:
                 "subject_id",
                 "channel",
             ],
-            set_={"count": DailyStat.count + 1, "amount": DailyStat.amount + amount},
+            set_={"count": DailyStat.count + count, "amount": DailyStat.amount + amount},
         )
     )
 

@@ -49,12 +49,12 @@ def test_never_expiring_points_have_no_expiry() -> None:
 async def test_settings_default_to_never_and_can_be_changed(client, db) -> None:
     _, key = await merchant_with_key(db)
     _, before = await client.get("/api/v1/points/settings", headers=bearer(key))
-    assert before.json == {"expiry": "never", "expiry_days": None}
+    assert before.json == {"expiry": "never", "expiry_days": None, "point_value": None}
     body = {"expiry": "days", "expiry_days": 365}
     _, put = await client.put("/api/v1/points/settings", headers=bearer(key), json=body)
     _, after = await client.get("/api/v1/points/settings", headers=bearer(key))
     assert put.status == 200, put.text
-    assert put.json == after.json == body
+    assert put.json == after.json == body | {"point_value": None}
 
 
 BAD_SETTINGS = [
@@ -63,6 +63,8 @@ BAD_SETTINGS = [
     ({"expiry": "days", "expiry_days": 0}, "expiry_days"),
     ({"expiry": "days", "expiry_days": 1.5}, "expiry_days"),
     ({"expiry": "weekly"}, "expiry"),
+    ({"expiry": "never", "point_value": -1}, "point_value"),
+    ({"expiry": "never", "point_value": 0.00001}, "point_value"),
 ]
 
 

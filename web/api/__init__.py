@@ -2,6 +2,7 @@ from sanic import Blueprint
 
 from web.api import (
     activities,
+    analytics,
     broadcasts,
     channels,
     codes,
@@ -30,5 +31,6 @@ def api_blueprints() -> Blueprint:
         jobs.bp,
         channels.bp,
         broadcasts.bp,
+        analytics.bp,
         url_prefix=API_PREFIX,
     )

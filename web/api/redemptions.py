@@ -6,6 +6,8 @@ from sanic import Request
 from sanic.response import HTTPResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.analytics.validations import count_failed_validations, refusals
+from core.clock import utcnow
 from core.merchants.models import Merchant
 from core.redemptions import service
 from core.redemptions.schemas import QuoteOut, RedemptionOut, RedemptionRequest
@@ -27,8 +29,12 @@ bp = api_blueprint("redemptions")
 )
 async def validate(request: Request) -> HTTPResponse:
     data = parse_body(request, RedemptionRequest)
+    merchant = current_merchant(request)
     async with request.app.ctx.db.transaction(write=False) as session:
-        quote = await service.validate(session, current_merchant(request), data)
+        quote = await service.validate(session, merchant, data)
+    if reasons := refusals(quote):
+        async with request.app.ctx.db.transaction() as session:
+            await count_failed_validations(session, merchant, reasons, utcnow())
     return model_response(quote)
 
 
