@@ -34,8 +34,31 @@ MAX_AGE_SECONDS = 24 * 60 * 60
     description="The text to encode, then `.png`",
 )
 async def qr_png(request: Request, text: str) -> HTTPResponse:
+    return _png(qr_image(text))
+
+
+@bp.get(r"/qr/a/<slug:([A-Za-z0-9_-]{1,64})\.png>")
+@document(
+    summary="Public: a QR code of an activity's share link as a PNG image",
+    ok=(200, "image/png"),
+    errors=(404,),
+    authenticated=False,
+)
+@openapi.parameter(
+    "slug",
+    Schema(type="string", pattern=r"^[A-Za-z0-9_-]{1,64}\.png$", example="spring-wheel.png"),
+    "path",
+    required=True,
+    description="The activity's slug, then `.png`",
+)
+async def share_qr_png(request: Request, slug: str) -> HTTPResponse:
+    """What the merchant's bot sends with an activity's share link, to print or show."""
+    return _png(qr_image(f"{request.app.ctx.settings.base_url}/a/{slug}"))
+
+
+def _png(image: bytes) -> HTTPResponse:
     return raw(
-        qr_image(text),
+        image,
         content_type="image/png",
         headers={"Cache-Control": f"public, max-age={MAX_AGE_SECONDS}"},
     )
