@@ -14,7 +14,7 @@ async def test_each_linked_chat_gets_its_roles_menu_and_customers_keep_theirs(st
     # Spanish is set last, after the plain scope and English.
     await wait_until(lambda: staff.menu(manager, "es") and staff.menu(cashier, "es"))
 
-    assert staff.menu(manager) == ["activities", "redeem", "help", "cancel", "start"]
+    assert staff.menu(manager) == ["activities", "new_coupon", "redeem", "help", "cancel", "start"]
     assert staff.menu(cashier) == ["redeem", "help", "cancel", "start"]
     assert staff.customer_menu() == ["start", "help"]
     assert staff.customer_menu("es") == ["start", "help"]

@@ -14,6 +14,7 @@ class StaffCommand:
 
 STAFF_COMMANDS = (
     StaffCommand("activities", Role.MANAGER),
+    StaffCommand("new_coupon", Role.MANAGER),
     StaffCommand("redeem", Role.CASHIER),
     StaffCommand("help", Role.CASHIER),
     StaffCommand("cancel", Role.CASHIER),

@@ -7,6 +7,7 @@ from bots.conversation.context import Conversation
 from bots.conversation.messages import Reply
 from bots.conversation.staff import activities, wizard
 from bots.conversation.staff.commands import commands_for, staff_command
+from bots.conversation.staff.new_coupon import NEW_COUPON
 from bots.conversation.staff.redeem import REDEEM
 from bots.conversation.texts import refusal_text
 from core.clock import utcnow
@@ -14,7 +15,7 @@ from core.errors import ConfettiError
 from core.staff.chats import use_link
 from core.staff.models import Role
 
-WIZARDS = {flow.name: flow for flow in (REDEEM,)}
+WIZARDS = {flow.name: flow for flow in (REDEEM, NEW_COUPON)}
 
 
 async def link_chat(conv: Conversation, token: str) -> list[Reply]:
@@ -92,6 +93,8 @@ async def _command(conv: Conversation, text: str) -> list[Reply] | None:
             return await wizard.start(conv, REDEEM, rest.strip() or None)
         case "activities":
             return await activities.activity_list(conv)
+        case "new_coupon":
+            return await wizard.start(conv, NEW_COUPON)
     return None
 
 
