@@ -1,8 +1,8 @@
 """Staff members' own chats with the merchant's bot: a one-time link token (valid 10 minutes)
-links the chat that opens it to a staff account; Unlink ends it at once.
+links the chat that opens it to a staff account; Unlink ends it at once; so does a new role.
 
-Every change records `staff.chat_changed`, so the bot's command menu for that chat follows
-(bots/telegram/commands.py)."""
+Every change of a chat, or of its member's role, records `staff.chat_changed`, so the bot's
+command menu for that chat follows (bots/telegram/commands.py)."""
 
 import hashlib
 import secrets
@@ -15,7 +15,13 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.events.service import record_event
-from core.staff.errors import LinkExpired, LinkUnknown, LinkUsed, StaffNotFound
+from core.staff.errors import (
+    LinkExpired,
+    LinkUnknown,
+    LinkUsed,
+    OwnRoleUnchangeable,
+    StaffNotFound,
+)
 from core.staff.models import Role, StaffChat, StaffLinkToken, StaffMember
 from core.staff.wizards import drop_wizard
 
@@ -178,6 +184,25 @@ async def unlink(session: AsyncSession, merchant_id: uuid.UUID, staff_id: uuid.U
     await drop_wizard(session, staff_id)
     log.info("staff.link.removed", merchant_id=str(merchant_id))
     return True
+
+
+async def change_role(
+    session: AsyncSession, merchant_id: uuid.UUID, staff_id: uuid.UUID, role: Role, *, by: uuid.UUID
+) -> StaffMember:
+    """A staff member's new role, effective at their next message; their chat's command menu
+    follows. Nobody changes their own role: an owner cannot leave the shop without one."""
+    staff = await session.get(StaffMember, staff_id)
+    if staff is None or staff.merchant_id != merchant_id:
+        raise StaffNotFound()
+    if staff.id == by:
+        raise OwnRoleUnchangeable()
+    staff.role = role.value
+    await session.flush()
+    chat = await session.get(StaffChat, staff_id)
+    if chat is not None:
+        await _chat_changed(session, merchant_id, chat.channel, chat.address)
+    log.info("staff.role.changed", merchant_id=str(merchant_id), role=role.value)
+    return staff
 
 
 async def staff_in_chat(

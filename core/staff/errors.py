@@ -50,3 +50,8 @@ class LinkUsed(Conflict):
 class LinkExpired(Conflict):
     code = "staff_link_expired"
     message = "This staff link has expired (links last 10 minutes): ask for a new one."
+
+
+class OwnRoleUnchangeable(Forbidden):
+    code = "own_role_unchangeable"
+    message = "You cannot change your own role: another owner can."

@@ -1,5 +1,6 @@
 """The console's staff screen (owner only): "Link Telegram" shows a one-time link and its QR,
-which the staff member opens in the merchant's bot; "Unlink" ends it at once."""
+which the staff member opens in the merchant's bot; "Unlink" ends it at once, and a new role
+takes effect at the next message."""
 
 import re
 
@@ -7,6 +8,7 @@ from core.staff.models import Role
 from core.staff.schemas import StaffCreate
 from core.staff.service import add_staff
 from tests.bot.staff import is_customer_menu
+from tests.waiting import wait_until
 from tests.web.console import staff as console
 
 
@@ -92,3 +94,21 @@ async def test_only_an_owner_sees_the_staff_screen(staff, client):
     _, refused = await browser.get("/console/staff/")
 
     assert refused.status == 403
+
+
+async def test_a_new_role_takes_effect_at_the_next_message_and_the_menu_follows(staff, client):
+    browser = await signed_in_owner(staff, client)
+    phone = await staff.member(Role.MANAGER)
+    await wait_until(lambda: staff.menu(phone, "es"))
+    _, screen = await browser.get("/console/staff/")
+    (member_id,) = re.findall(r'action="/console/staff/([0-9a-f-]{36})/role"', screen.text)
+
+    _, changed = await browser.post(f"/console/staff/{member_id}/role", role="cashier")
+    (owner_id,) = re.findall(r'action="/console/staff/([0-9a-f-]{36})/link"', screen.text)
+    _, own = await browser.post(f"/console/staff/{owner_id}/role", role="cashier")
+
+    assert changed.status == 303
+    assert "Your role does not allow that." in (await phone.type("/activities"))[-1].text
+    await wait_until(lambda: "activities" not in staff.menu(phone))
+    assert staff.menu(phone) == ["redeem", "help", "cancel", "start"]
+    assert own.status == 403 and "cannot change your own role" in own.text

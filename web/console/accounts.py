@@ -9,8 +9,8 @@ from sanic.response import HTTPResponse, redirect
 
 from bots.telegram.staff_links import NoTelegramBot, StaffLink, telegram_staff_link
 from core.clock import utcnow
-from core.staff.chats import list_staff, staff_chats, unlink
-from core.staff.errors import EmailTaken, LockedOut
+from core.staff.chats import change_role, list_staff, staff_chats, unlink
+from core.staff.errors import EmailTaken, LockedOut, OwnRoleUnchangeable
 from core.staff.login import log_in
 from core.staff.models import Role
 from core.staff.schemas import MIN_PASSWORD_LENGTH, LogIn, SignUp
@@ -184,6 +184,22 @@ async def link_new_member(request: Request) -> HTTPResponse:
         refusal = translator(request, current(request))("console.staff.pick_role")
         return await _staff_page(request, refusal=refusal, status=422)
     return await _issue(request, role=Role(chosen))
+
+
+@bp.post("/staff/<staff_id:uuid>/role")
+@requires(Role.OWNER)
+async def change_member_role(request: Request, staff_id: uuid.UUID) -> HTTPResponse:
+    who = current(request)
+    t = translator(request, who)
+    chosen = typed(request).get("role", "")
+    if chosen not in {role.value for role in Role}:
+        return await _staff_page(request, refusal=t("console.staff.pick_role"), status=422)
+    try:
+        async with request.app.ctx.db.transaction() as session:
+            await change_role(session, who.merchant.id, staff_id, Role(chosen), by=who.staff.id)
+    except OwnRoleUnchangeable:
+        return await _staff_page(request, refusal=t("console.staff.own_role"), status=403)
+    return redirect("/console/staff/", status=303)
 
 
 @bp.post("/staff/<staff_id:uuid>/unlink")

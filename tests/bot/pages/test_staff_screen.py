@@ -7,6 +7,9 @@ from sqlalchemy import select
 from core.channels.service import save_account
 from core.crypto import Sealer
 from core.merchants.models import Merchant
+from core.staff.models import Role
+from core.staff.schemas import StaffCreate
+from core.staff.service import add_staff
 from tests.browser.test_console import _check, _sign_up
 
 
@@ -23,6 +26,13 @@ async def _connect_bot(db, settings) -> None:
             credentials={"token": "4242424242:fake"},
             webhook_secret="secret-for-tests",
         )
+
+
+async def _add_member(db) -> None:
+    async with db.transaction() as session:
+        merchant = (await session.scalars(select(Merchant))).one()
+        manager = StaffCreate(email="manager@shop.example", password="a long password")
+        await add_staff(session, merchant.id, manager, role=Role.MANAGER)
 
 
 async def test_the_owner_makes_a_telegram_link_for_themselves(
@@ -46,3 +56,7 @@ async def test_the_owner_makes_a_telegram_link_for_themselves(
     await phone.get_by_role("button", name="Make a link").click()
     await phone.wait_for_selector("text=It works once")
     await _check(phone, shoot, "console-staff-link")
+    await _add_member(db)
+    for page in (phone, desktop):
+        await page.goto(f"{base_url}/console/staff/")
+        await _check(page, shoot, "console-staff-members")
