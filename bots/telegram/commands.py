@@ -24,18 +24,23 @@ def staff_commands(t: Translator, role: Role) -> list[BotCommand]:
     return staff + customer_commands(t)[:1]  # and /start, the customer menu
 
 
+async def set_customer_menu(bot: Bot) -> None:
+    """The default scope's menu, in every language (and plainly, in English)."""
+    for language in (None, *languages()):
+        t = Translator(language or DEFAULT_LANGUAGE, "UTC")
+        await bot.set_my_commands(
+            customer_commands(t), scope=BotCommandScopeDefault(), language_code=language
+        )
+
+
 async def set_command_menus(bot: Bot, chat_id: int, role: Role | None, chat_language: str) -> None:
     """The customers' menu, and the menu of one staff chat: its role's, or (unlinked, `role`
     None) none of its own, so it falls back to the customers'."""
-    default = BotCommandScopeDefault()
+    await set_customer_menu(bot)
     chat = BotCommandScopeChat(chat_id=chat_id)
     for language in (None, *languages()):
-        t = Translator(language or DEFAULT_LANGUAGE, "UTC")
-        await bot.set_my_commands(customer_commands(t), scope=default, language_code=language)
         if role is None:
             await bot.delete_my_commands(scope=chat, language_code=language)
         else:
-            in_chat = Translator(language or chat_language, "UTC")
-            await bot.set_my_commands(
-                staff_commands(in_chat, role), scope=chat, language_code=language
-            )
+            t = Translator(language or chat_language, "UTC")
+            await bot.set_my_commands(staff_commands(t, role), scope=chat, language_code=language)

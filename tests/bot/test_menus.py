@@ -32,3 +32,10 @@ async def test_unlinking_takes_the_chats_staff_menu_away(staff):
     await wait_until(lambda: staff.menu(manager) is None and staff.menu(manager, "es") is None)
 
     assert staff.customer_menu() == ["start", "help"], "the chat falls back to the customers'"
+
+
+async def test_connecting_the_bot_sets_the_customers_menu(staff):
+    assert staff.customer_menu() == ["start", "help"]
+    assert staff.customer_menu("es") == ["start", "help"]
+    spanish = staff.fake.command_menu(BOT_TOKEN, {"type": "default"}, "es")
+    assert spanish[0]["description"].startswith("El menú")
