@@ -12,6 +12,9 @@ from sanic.response import HTTPResponse, raw
 from sanic_ext import openapi
 from sanic_ext.extensions.openapi.types import Schema
 
+from core.activities.errors import ActivityNotFound
+from core.activities.service import activity_by_slug
+from core.errors import NotFound
 from web.openapi_docs import document
 
 bp = Blueprint("qr")
@@ -39,7 +42,7 @@ async def qr_png(request: Request, text: str) -> HTTPResponse:
 
 @bp.get(r"/qr/a/<slug:([A-Za-z0-9_-]{1,64})\.png>")
 @document(
-    summary="Public: a QR code of an activity's share link as a PNG image",
+    summary="Public: a QR code of an existing activity's share link as a PNG image",
     ok=(200, "image/png"),
     errors=(404,),
     authenticated=False,
@@ -52,8 +55,14 @@ async def qr_png(request: Request, text: str) -> HTTPResponse:
     description="The activity's slug, then `.png`",
 )
 async def share_qr_png(request: Request, slug: str) -> HTTPResponse:
-    """What the merchant's bot sends with an activity's share link, to print or show."""
-    return _png(qr_image(f"{request.app.ctx.settings.base_url}/a/{slug}"))
+    """What the merchant's bot sends with an activity's share link, to print or show; an
+    activity that does not exist has none (404)."""
+    try:
+        async with request.app.ctx.db.transaction(write=False) as session:
+            activity = await activity_by_slug(session, slug)
+    except ActivityNotFound:
+        raise NotFound() from None  # no such image, as for any other path under /qr
+    return _png(qr_image(f"{request.app.ctx.settings.base_url}/a/{activity.slug}"))
 
 
 def _png(image: bytes) -> HTTPResponse:

@@ -68,3 +68,13 @@ async def test_a_card_button_checks_the_role_when_pressed(staff):
     assert "Your role does not allow that." in refused[-1].text
     listed = await manager.type("/activities")
     assert "Your role does not allow that." in listed[-1].text
+
+
+async def test_the_share_qr_is_an_image_of_an_existing_activitys_link_only(staff):
+    live = await staff.shop.live(wheel())
+
+    _, image = await staff.shop.client.get(f"/qr/a/{live['slug']}.png")
+    _, unknown = await staff.shop.client.get("/qr/a/no-such-activity.png")
+
+    assert image.status == 200 and image.headers["content-type"] == "image/png"
+    assert unknown.status == 404
