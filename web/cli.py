@@ -1,4 +1,4 @@
-"""The `confetti` command: serve, worker, migrate, demo, merchants."""
+"""The `confetti` command: serve, worker, migrate, demo, merchants, staff, codes."""
 
 import asyncio
 import signal
@@ -14,6 +14,7 @@ from pydantic import ValidationError
 from sanic import Sanic
 from sanic.worker.loader import AppLoader
 
+from bots.telegram.staff_links import StaffLink, telegram_staff_link
 from core.activities.service import activities_by_name, find_activity
 from core.activities.verify import FairnessReport, fairness_report
 from core.broker import REASON_HEADER, Broker, BrokerUnavailable, broker_from_url
@@ -26,6 +27,8 @@ from core.merchants.service import create_merchant, issue_api_key
 from core.migrations import upgrade_to_head
 from core.observability import configure_logging
 from core.settings import Settings, SettingsError, load_settings
+from core.staff.models import Role
+from core.staff.service import merchant_staff_by_email
 from core.stock.fanout import SoldOutFanout
 
 log = structlog.get_logger("confetti.cli")
@@ -222,6 +225,54 @@ def create_merchant_command(name: str, currency: str, timezone: str) -> None:
     merchant_id, key = asyncio.run(run())
     click.echo(f"Merchant {merchant_id} created.")
     click.echo(f"API key (shown only now): {key}")
+
+
+@main.group()
+def staff() -> None:
+    """Manage staff members."""
+
+
+@staff.command("link")
+@click.option("--merchant", "merchant_id", required=True, type=click.UUID)
+@click.option(
+    "--role",
+    type=click.Choice([role.value for role in Role]),
+    help="A new staff member of this role, who works from Telegram only.",
+)
+@click.option("--email", help="An existing staff member (their console e-mail) instead.")
+def staff_link_command(merchant_id: uuid.UUID, role: str | None, email: str | None) -> None:
+    """Print a one-time link (valid 10 minutes) that links a Telegram account to a staff
+    member in the merchant's own bot."""
+    if (role is None) == (email is None):
+        raise click.UsageError(
+            "give either --role (a new staff member) or --email (an existing one)"
+        )
+    settings = _settings()
+
+    async def run() -> StaffLink:
+        db = Database(settings)
+        try:
+            async with db.transaction() as session:
+                found = (
+                    await merchant_staff_by_email(session, merchant_id, email) if email else None
+                )
+                return await telegram_staff_link(
+                    session,
+                    merchant_id,
+                    base_url=settings.base_url,
+                    staff_id=found.id if found else None,
+                    role=Role(role) if role else None,
+                )
+        finally:
+            await db.dispose()
+
+    try:
+        link = asyncio.run(run())
+    except ConfettiError as refusal:
+        click.echo(f"confetti: {refusal.message}", err=True)
+        sys.exit(1)
+    click.echo(link.url)
+    click.echo(f"Open it in Telegram before {link.expires_at:%Y-%m-%d %H:%M} UTC; it works once.")
 
 
 @main.group()

@@ -12,6 +12,9 @@ from sanic.response import HTTPResponse, raw
 from sanic_ext import openapi
 from sanic_ext.extensions.openapi.types import Schema
 
+from core.activities.errors import ActivityNotFound
+from core.activities.service import activity_by_slug
+from core.errors import NotFound
 from web.openapi_docs import document
 
 bp = Blueprint("qr")
@@ -34,8 +37,37 @@ MAX_AGE_SECONDS = 24 * 60 * 60
     description="The text to encode, then `.png`",
 )
 async def qr_png(request: Request, text: str) -> HTTPResponse:
+    return _png(qr_image(text))
+
+
+@bp.get(r"/qr/a/<slug:([A-Za-z0-9_-]{1,64})\.png>")
+@document(
+    summary="Public: a QR code of an existing activity's share link as a PNG image",
+    ok=(200, "image/png"),
+    errors=(404,),
+    authenticated=False,
+)
+@openapi.parameter(
+    "slug",
+    Schema(type="string", pattern=r"^[A-Za-z0-9_-]{1,64}\.png$", example="spring-wheel.png"),
+    "path",
+    required=True,
+    description="The activity's slug, then `.png`",
+)
+async def share_qr_png(request: Request, slug: str) -> HTTPResponse:
+    """What the merchant's bot sends with an activity's share link, to print or show; an
+    activity that does not exist has none (404)."""
+    try:
+        async with request.app.ctx.db.transaction(write=False) as session:
+            activity = await activity_by_slug(session, slug)
+    except ActivityNotFound:
+        raise NotFound() from None  # no such image, as for any other path under /qr
+    return _png(qr_image(f"{request.app.ctx.settings.base_url}/a/{activity.slug}"))
+
+
+def _png(image: bytes) -> HTTPResponse:
     return raw(
-        qr_image(text),
+        image,
         content_type="image/png",
         headers={"Cache-Control": f"public, max-age={MAX_AGE_SECONDS}"},
     )

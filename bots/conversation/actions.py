@@ -27,6 +27,11 @@ class Action(StrEnum):
     SHARE = "s"  # s:<activity>
     SHOW_QR = "q"  # q:<coupon>
     EXCHANGE = "x"  # x:<catalogue item>
+    # Staff only (bots/conversation/staff): read only from a linked staff member's chat.
+    WIZARD_CHOICE = "w"  # w:<the step's value>
+    WIZARD_BACK = "wb"
+    WIZARD_CANCEL = "wx"
+    MANAGE_ACTIVITY = "ma"  # ma:<pause|resume|end|share>:<activity>
 
 
 def option_id(action: Action, *arguments: uuid.UUID | str | None) -> str:

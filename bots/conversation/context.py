@@ -11,6 +11,7 @@ from core.channels.models import ChannelAccount
 from core.customers.models import ChannelIdentity, Customer
 from core.merchants.models import Merchant
 from core.settings import Settings
+from core.staff.models import StaffMember
 
 
 class MembershipUnknown(Exception):
@@ -29,6 +30,8 @@ class Conversation:
     settings: Settings
     # Whether the customer belongs to a Telegram channel (None where the channel cannot tell).
     member_of: Callable[[str], Awaitable[bool]] | None = None
+    # The merchant's staff member writing from this chat, read afresh for every message.
+    staff: StaffMember | None = None
 
     @property
     def base_url(self) -> str:

@@ -17,6 +17,7 @@ from bots.conversation.flows import activities, menu, wallet
 from bots.conversation.i18n import Translator, pick_language
 from bots.conversation.ids import parse_start_payload
 from bots.conversation.messages import Incoming, Option, Reply
+from bots.conversation.staff import router as staff
 from bots.conversation.texts import refusal_text
 from core.channels.models import ChannelAccount
 from core.clock import utcnow
@@ -24,6 +25,7 @@ from core.customers.flows import enter_customer
 from core.errors import ConfettiError
 from core.merchants.models import Merchant
 from core.settings import Settings
+from core.staff.chats import is_link_token, staff_in_chat
 
 log = structlog.get_logger("confetti.conversation")
 GREETINGS = re.compile(r"^\s*/?(start|menu|hi|hello|hola|halo|help)\b", re.IGNORECASE)
@@ -86,6 +88,13 @@ def _refusal_replies(conv: Conversation, refusal: ConfettiError) -> list[Reply]:
 
 async def _answer(conv: Conversation) -> list[Reply]:
     incoming = conv.incoming
+    if incoming.kind == "start" and is_link_token(incoming.text.strip()):
+        return await staff.link_chat(conv, incoming.text.strip())
+    conv.staff = await staff_in_chat(
+        conv.session, conv.merchant.id, incoming.channel, incoming.address
+    )
+    if conv.staff is not None and (replies := await staff.answer(conv)) is not None:
+        return replies
     if incoming.kind == "button":
         conv.identity.awaiting = None
         return await _pressed(conv, incoming.option or "")

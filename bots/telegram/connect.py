@@ -9,7 +9,8 @@ A bot has one webhook, and whoever sets it last receives the bot's updates. So:
    of two merchants connecting one bot at once the database's unique key picks one;
 3. only the claimant calls setWebhook, with a new random secret that Telegram sends back on
    every update, and the secret is saved once Telegram has it. If setWebhook fails, a row that
-   step 2 made is given back.
+   step 2 made is given back;
+4. the customers' command menu is set (setMyCommands, default scope).
 """
 
 import secrets
@@ -20,6 +21,7 @@ from contextlib import contextmanager, suppress
 from aiogram.exceptions import TelegramAPIError, TelegramNetworkError, TelegramUnauthorizedError
 
 from bots.telegram.bots import TelegramBots
+from bots.telegram.commands import set_customer_menu
 from core.channels import service
 from core.channels.errors import ChannelRejected
 from core.channels.models import ChannelAccount
@@ -66,7 +68,12 @@ async def connect_bot(
             await service.release_claim(session, claimed.id, secret)
         raise
     async with db.transaction() as session:
-        return await service.save_account(session, sealer, **account)
+        saved = await service.save_account(session, sealer, **account)
+    # Best effort: a menu missing is no reason to undo a connected bot; linking a staff chat
+    # sets it again.
+    with suppress(TelegramAPIError):
+        await set_customer_menu(bot)
+    return saved
 
 
 @contextmanager

@@ -35,3 +35,23 @@ class StaffNotFound(NotFound):
 class CsrfRefused(Forbidden):
     code = "csrf_refused"
     message = "This form came from another site or an old page: reload the page and try again."
+
+
+class LinkUnknown(NotFound):
+    code = "staff_link_unknown"
+    message = "This staff link is not valid: ask for a new one in the console."
+
+
+class LinkUsed(Conflict):
+    code = "staff_link_used"
+    message = "This staff link has been used already: each link works once. Ask for a new one."
+
+
+class LinkExpired(Conflict):
+    code = "staff_link_expired"
+    message = "This staff link has expired (links last 10 minutes): ask for a new one."
+
+
+class OwnRoleUnchangeable(Forbidden):
+    code = "own_role_unchangeable"
+    message = "You cannot change your own role: another owner can."

@@ -26,6 +26,16 @@ async def find_staff_by_email(session: AsyncSession, email: str) -> StaffMember 
     return (await session.execute(query)).scalar_one_or_none()
 
 
+async def merchant_staff_by_email(
+    session: AsyncSession, merchant_id: uuid.UUID, email: str
+) -> StaffMember:
+    """The merchant's staff member with this email; StaffNotFound for anyone else's."""
+    staff = await find_staff_by_email(session, email)
+    if staff is None or staff.merchant_id != merchant_id:
+        raise StaffNotFound(field="email")
+    return staff
+
+
 async def get_staff(session: AsyncSession, staff_id: uuid.UUID) -> StaffMember:
     staff = await session.get(StaffMember, staff_id)
     if staff is None:

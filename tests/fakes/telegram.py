@@ -92,6 +92,8 @@ class FakeTelegram:
         self.members: dict[tuple[int, int], str] = {}  # (chat id, user id) -> status
         self.bot_admin_of: set[tuple[str, int | str]] = set()  # (token, chat id or @username)
         self.blocked: set[int] = set()
+        # (token, scope as JSON, language code or "") -> the command list setMyCommands set
+        self.commands: dict[tuple[str, str, str], list[dict[str, str]]] = {}
         self.delay = 0.0
         # method -> awaited with the call's params before it is answered (to act mid-call)
         self.before_answer: dict[str, Callable[[dict[str, Any]], Awaitable[None]]] = {}
@@ -411,6 +413,37 @@ class FakeTelegram:
         if len(params.get("text") or "") > 200:
             raise ApiError(400, "Bad Request: MESSAGE_TOO_LONG")
         return True
+
+    @staticmethod
+    def _scope_key(token: str, params: dict) -> tuple[str, str, str]:
+        scope = params.get("scope") or {"type": "default"}
+        return token, json.dumps(scope, sort_keys=True), params.get("language_code") or ""
+
+    def command_menu(
+        self, token: str, scope: dict | None = None, language: str = ""
+    ) -> list[dict[str, str]] | None:
+        """The menu set for exactly this scope and language (None: nothing set there)."""
+        return self.commands.get(
+            self._scope_key(token, {"scope": scope, "language_code": language})
+        )
+
+    def _m_setmycommands(self, token: str, params: dict) -> bool:
+        commands = params.get("commands")
+        if not isinstance(commands, list) or len(commands) > 100:
+            raise ApiError(400, "Bad Request: commands must be a list of at most 100")
+        for command in commands:
+            name, description = command.get("command", ""), command.get("description", "")
+            if not (1 <= len(name) <= 32 and name.islower() and 1 <= len(description) <= 256):
+                raise ApiError(400, "Bad Request: BOT_COMMAND_INVALID")
+        self.commands[self._scope_key(token, params)] = commands
+        return True
+
+    def _m_deletemycommands(self, token: str, params: dict) -> bool:
+        self.commands.pop(self._scope_key(token, params), None)
+        return True
+
+    def _m_getmycommands(self, token: str, params: dict) -> list[dict[str, str]]:
+        return self.commands.get(self._scope_key(token, params), [])
 
     def _m_getchat(self, token: str, params: dict) -> dict[str, Any]:
         chat = self._chat(params.get("chat_id"))

@@ -1,10 +1,16 @@
-"""Sign-up (a new merchant and its owner), log-in and log-out."""
+"""Sign-up (a new merchant and its owner), log-in and log-out; and the staff screen (owner
+only), where each staff member's Telegram is linked to the merchant's bot or unlinked."""
+
+import base64
+import uuid
 
 from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, redirect
 
+from bots.telegram.staff_links import NoTelegramBot, StaffLink, telegram_staff_link
 from core.clock import utcnow
-from core.staff.errors import EmailTaken, LockedOut
+from core.staff.chats import change_role, list_staff, staff_chats, unlink
+from core.staff.errors import EmailTaken, LockedOut, OwnRoleUnchangeable
 from core.staff.login import log_in
 from core.staff.models import Role
 from core.staff.schemas import MIN_PASSWORD_LENGTH, LogIn, SignUp
@@ -13,8 +19,9 @@ from core.staff.sessions import end_all_sessions, end_session, open_session
 from web.console.access import current, requires, safe_next
 from web.console.cookies import clear_session_cookie, session_secret, set_session_cookie
 from web.console.forms import Form, read_fields, text, typed, validated
-from web.console.pages import translator
+from web.console.pages import console_page, translator
 from web.pages import render
+from web.qr import qr_image
 
 bp = Blueprint("console_accounts", url_prefix="/console")
 
@@ -112,3 +119,92 @@ async def logout(request: Request) -> HTTPResponse:
     response = redirect("/console/login?bye=1", status=303)
     clear_session_cookie(response)
     return response
+
+
+async def _staff_page(
+    request: Request,
+    *,
+    issued: StaffLink | None = None,
+    issued_for: uuid.UUID | None = None,
+    refusal: str | None = None,
+    status: int = 200,
+) -> HTTPResponse:
+    who = current(request)
+    async with request.app.ctx.db.transaction(write=False) as session:
+        members = await list_staff(session, who.merchant.id)
+        chats = await staff_chats(session, who.merchant.id)
+    qr = base64.b64encode(qr_image(issued.url)).decode() if issued else None
+    return console_page(
+        request,
+        who,
+        "console/staff.html",
+        status,
+        title=translator(request, who)("console.menu.staff"),
+        members=members,
+        chats=chats,
+        roles=[role.value for role in Role],
+        issued=issued,
+        issued_for=issued_for,
+        qr_data_uri=f"data:image/png;base64,{qr}" if qr else None,
+        refusal=refusal,
+    )
+
+
+@bp.get("/staff/")
+@requires(Role.OWNER)
+async def staff_screen(request: Request) -> HTTPResponse:
+    return await _staff_page(request)
+
+
+async def _issue(request: Request, **whom: object) -> HTTPResponse:
+    who = current(request)
+    try:
+        async with request.app.ctx.db.transaction() as session:
+            link = await telegram_staff_link(
+                session, who.merchant.id, base_url=request.app.ctx.settings.base_url, **whom
+            )
+    except NoTelegramBot:
+        refusal = translator(request, who)("console.staff.no_bot")
+        return await _staff_page(request, refusal=refusal, status=409)
+    # Answered with the page itself: the one-time link must never sit in a URL's history.
+    return await _staff_page(request, issued=link, issued_for=whom.get("staff_id"), status=201)
+
+
+@bp.post("/staff/<staff_id:uuid>/link")
+@requires(Role.OWNER)
+async def link_member(request: Request, staff_id: uuid.UUID) -> HTTPResponse:
+    return await _issue(request, staff_id=staff_id)
+
+
+@bp.post("/staff/link")
+@requires(Role.OWNER)
+async def link_new_member(request: Request) -> HTTPResponse:
+    chosen = typed(request).get("role", "")
+    if chosen not in {role.value for role in Role}:
+        refusal = translator(request, current(request))("console.staff.pick_role")
+        return await _staff_page(request, refusal=refusal, status=422)
+    return await _issue(request, role=Role(chosen))
+
+
+@bp.post("/staff/<staff_id:uuid>/role")
+@requires(Role.OWNER)
+async def change_member_role(request: Request, staff_id: uuid.UUID) -> HTTPResponse:
+    who = current(request)
+    t = translator(request, who)
+    chosen = typed(request).get("role", "")
+    if chosen not in {role.value for role in Role}:
+        return await _staff_page(request, refusal=t("console.staff.pick_role"), status=422)
+    try:
+        async with request.app.ctx.db.transaction() as session:
+            await change_role(session, who.merchant.id, staff_id, Role(chosen), by=who.staff.id)
+    except OwnRoleUnchangeable:
+        return await _staff_page(request, refusal=t("console.staff.own_role"), status=403)
+    return redirect("/console/staff/", status=303)
+
+
+@bp.post("/staff/<staff_id:uuid>/unlink")
+@requires(Role.OWNER)
+async def unlink_member(request: Request, staff_id: uuid.UUID) -> HTTPResponse:
+    async with request.app.ctx.db.transaction() as session:
+        await unlink(session, current(request).merchant.id, staff_id)
+    return redirect("/console/staff/", status=303)

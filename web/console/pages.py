@@ -32,6 +32,7 @@ MENU = (
     MenuItem("api_keys", "/console/api-keys/", Role.OWNER),
     MenuItem("webhooks", "/console/webhooks/", Role.OWNER),
     MenuItem("channels", "/console/channels/", Role.OWNER),
+    MenuItem("staff", "/console/staff/", Role.OWNER),
 )
 
 
