@@ -26,10 +26,11 @@ run: $(VENV)/.installed-run
 	$(BIN)/confetti demo
 	exec $(BIN)/confetti serve
 
+# --durations: every run names its 15 slowest tests, so a new slow one shows (issue 16).
 test: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup --durations=15
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python -m bench.run

@@ -4,6 +4,8 @@ import pytest
 
 pytest_plugins = [
     "tests.fixtures.services",
+    "tests.fixtures.asgi",
+    "tests.fixtures.passwords",
     "tests.fixtures.databases",
     "tests.fixtures.brokers",
     "tests.fixtures.processes",

@@ -1,17 +1,20 @@
-"""The test fixtures' own promises: each PostgreSQL test starts on an empty database, and a
-server that fails its start is not left running."""
+"""The test fixtures' own promises: each PostgreSQL test starts on an empty database, a server
+that fails its start is not left running, and the ASGI test client starts an app only once."""
 
 import contextlib
 from pathlib import Path
 
 import pytest
+from sanic.response import text as text_response
 from sqlalchemy import func, select, text
 
+from core.broker.memory import MemoryBroker
 from core.events.models import OutboxEntry
 from core.migrations import load_all_models
 from tests.factories import merchant_with_key
 from tests.fixtures.databases import empty_every_table
 from tests.fixtures.processes import free_port, start_serving
+from web.app import create_app
 
 
 async def _first_outbox_id(db) -> int:
@@ -50,3 +53,24 @@ def test_a_server_that_does_not_answer_in_time_is_killed(env, tmp_path) -> None:
     with pytest.raises(AssertionError, match="did not answer 200"):
         start_serving(env, port, tmp_path / "serve.log", within=0.01)
     assert _processes_naming(str(port)) == []
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+async def test_the_asgi_client_starts_an_app_once_and_runs_its_listeners_around_each_request(
+    settings, db
+) -> None:
+    app = create_app(settings, db=db, broker=MemoryBroker())
+    starts = []
+    app.before_server_start(lambda app: starts.append("start"))
+    app.get("/late-enough")(lambda request: text_response("ok"))
+
+    _, first = await app.asgi_client.get("/late-enough")
+    compiled = app.router.find_route
+    _, second = await app.asgi_client.get("/late-enough")
+
+    assert (first.status, second.status) == (200, 200)
+    assert app.router.find_route is compiled, "the routes were compiled again"
+    assert starts == ["start", "start"]
+    app.get("/added-later")(lambda request: text_response("ok"))  # Sanic's amend() compiles it
+    _, later = await app.asgi_client.get("/added-later")
+    assert later.status == 200
