@@ -60,10 +60,12 @@ async def _received(stage: Stage, offset: int = 0) -> Received:
     return [tuple(item) for item in answer.json()["result"]]
 
 
-async def _collect(stage: Stage, offset: int, done: Callable[[Received], bool]) -> Received:
+async def _collect(
+    stage: Stage, offset: int, done: Callable[[Received], bool], seconds: float = DRAIN_SECONDS
+) -> Received:
     """The messages since `offset`, once `done` says they are all there, or when none came for
-    STALL_SECONDS, or after DRAIN_SECONDS."""
-    deadline = time.monotonic() + DRAIN_SECONDS
+    STALL_SECONDS, or after `seconds`."""
+    deadline = time.monotonic() + seconds
     received: Received = []
     last_progress = time.monotonic()
     while time.monotonic() < deadline and time.monotonic() - last_progress < STALL_SECONDS:
@@ -137,7 +139,7 @@ async def telegram(stage: Stage) -> list[Line]:
         p50_ms=_round(_percentile(latencies, 0.5)),
         p99_ms=_round(_percentile(latencies, 0.99)),
         generator_cpu_share=paced_cpu_share,
-        lost=max(0, result.answered - len(_chats(replies))) + unanswered,
+        unfinished=max(0, result.answered - len(_chats(replies))) + unanswered,
         extra={
             "p50_limit_ms": REPLY_P50_LIMIT_MS,
             "updates_accepted": result.answered,
@@ -207,7 +209,10 @@ async def broadcast(stage: Stage) -> list[Line]:
     def from_bot(received: Received) -> list[float]:
         return [at for at, bot_id, _ in received if bot_id == bot.bot_id]
 
-    sent = from_bot(await _collect(stage, offset, lambda got: len(from_bot(got)) >= audience))
+    # Three times as long as the configured rate needs: a slower job is measured, not cut off.
+    seconds = max(DRAIN_SECONDS, 3 * audience / BROADCAST_RATE)
+    everything = await _collect(stage, offset, lambda got: len(from_bot(got)) >= audience, seconds)
+    sent = from_bot(everything)
     wall = time.time() - started
     span = sent[-1] - sent[0] if len(sent) > 1 else 0.0
     gaps = [(later - earlier) * 1000 for earlier, later in itertools.pairwise(sent)]
@@ -222,7 +227,7 @@ async def broadcast(stage: Stage) -> list[Line]:
             target=0.95,
             p50_ms=_round(_percentile(gaps, 0.5)),
             p99_ms=_round(_percentile(gaps, 0.99)),
-            lost=audience - len(sent),
+            unfinished=audience - len(sent),
             # No load to generate: the bench's own share is its polling of the fake.
             generator_cpu_share=_cpu_share(time.process_time() - own_cpu, wall),
             extra={

@@ -48,7 +48,9 @@ class Line:
     p50_ms: float | None = None
     p99_ms: float | None = None
     oversold: int = 0
-    lost: int = 0  # work accepted but never done (an update unanswered, a message not sent)
+    # Work accepted but not done when the line stopped waiting (an update left unanswered, a
+    # broadcast's message not sent): it must be 0.
+    unfinished: int = 0
     generator_cpu_share: float | None = None
     extra: dict = field(default_factory=dict)
 
@@ -59,7 +61,7 @@ class Line:
     @property
     def met(self) -> bool:
         within = self.ratio <= self.target if self.ceiling else self.ratio >= self.target
-        return within and self.oversold == 0 and self.lost == 0 and not self.latency_missed
+        return within and self.oversold == 0 and self.unfinished == 0 and not self.latency_missed
 
     @property
     def latency_missed(self) -> list[str]:
@@ -86,7 +88,7 @@ class Line:
             "p50_ms": self.p50_ms,
             "p99_ms": self.p99_ms,
             "oversold": self.oversold,
-            "lost": self.lost,
+            "unfinished": self.unfinished,
             "generator_cpu_share": self.generator_cpu_share,
             **self.extra,
         }

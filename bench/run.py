@@ -151,7 +151,7 @@ def table(results: list[lines.Line], hello: float) -> str:
 
 
 def _shortfall(line: lines.Line) -> str:
-    """By how much a missed line missed: its ratio, a latency limit, work oversold or lost."""
+    """By how much a missed line missed: its ratio, a latency limit, work oversold or unfinished."""
     if line.met:
         return ""
     missed = []
@@ -161,7 +161,7 @@ def _shortfall(line: lines.Line) -> str:
     missed += line.latency_missed
     missed += [
         f"{count} {what}"
-        for what, count in (("oversold", line.oversold), ("lost", line.lost))
+        for what, count in (("oversold", line.oversold), ("unfinished", line.unfinished))
         if count
     ]
     return "  missed: " + "; ".join(missed)

@@ -37,7 +37,7 @@ async def test_every_bench_line_runs_on_a_tiny_input_and_oversells_nothing(tmp_p
     ]
     for line in report["lines"]:
         assert line["oversold"] == 0, line
-        assert line["lost"] == 0, line
+        assert line["unfinished"] == 0, line
         assert line["measured"] > 0, line
         assert {"ratio", "target", "met"} <= set(line)
     assert report["machine"]["cores"] >= 1
