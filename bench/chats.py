@@ -14,11 +14,13 @@ import time
 from collections.abc import Callable
 
 import httpx
+from sqlalchemy import func, select
 
 from bench import machine
 from bench.lines import Line, Stage, against_hello
 from bench.load import Load, run_load
 from bench.seed import Bot
+from core.events.models import OutboxEntry
 from web.webhooks.telegram import SECRET_HEADER
 from workers.chat_sender import DEFAULT_RATE
 
@@ -92,9 +94,27 @@ def _cpu_share(cpu_seconds: float, wall_seconds: float) -> float:
     return round(cpu_seconds / (wall_seconds * (os.cpu_count() or 1)), 3)
 
 
+async def _outbox_drained(stage: Stage) -> dict:
+    """Wait (at most DRAIN_SECONDS) until the relay has published every event the earlier lines
+    left: a chat's reply waits behind them in the one outbox, and this line measures the chat
+    path, not the earlier lines' backlog. Returns what was waited for."""
+    started = time.monotonic()
+    backlog = None
+    while time.monotonic() - started < DRAIN_SECONDS:
+        async with stage.db.transaction(write=False) as session:
+            left = await session.scalar(select(func.count()).select_from(OutboxEntry))
+        backlog = left if backlog is None else backlog
+        if not left:
+            break
+        await asyncio.sleep(POLL_SECONDS)
+    waited = round(time.monotonic() - started, 1)
+    return {"outbox_backlog_at_start": backlog, "seconds_waited_for_outbox": waited}
+
+
 async def telegram(stage: Stage) -> list[Line]:
     """Updates flat out through wrk (the webhook line, and the replies/s they bring), then
     updates paced below that rate (each reply's latency)."""
+    settled = await _outbox_drained(stage)
     fake_pid = stage.fake.process.pid
     fake_cpu = machine.cpu_seconds(fake_pid)
     offset = len(await _received(stage))
@@ -148,6 +168,7 @@ async def telegram(stage: Stage) -> list[Line]:
             "fake_api_cpu_share": fake_share,
             "latency_offered_updates_per_second": round(offered, 1),
             "latency_unanswered": unanswered,
+            **settled,
         },
     )
     return [webhook, reply]
@@ -193,6 +214,7 @@ async def broadcast(stage: Stage) -> list[Line]:
     """A broadcast to the shop's Telegram audience, sent by the job and the chat sender: the
     messages a second the fake received, first to last, against the bot's configured rate;
     p50/p99 are the gaps between one message and the next (a stall shows in p99)."""
+    settled = await _outbox_drained(stage)
     bot = stage.broadcast_bot
     audience = stage.options.broadcast
     offset = len(await _received(stage))
@@ -236,6 +258,7 @@ async def broadcast(stage: Stage) -> list[Line]:
                 "fake_api_cpu_share": _cpu_share(
                     machine.cpu_seconds(stage.fake.process.pid) - fake_cpu, wall
                 ),
+                **settled,
             },
         )
     ]
