@@ -32,8 +32,11 @@ test: $(VENV)/.installed-test
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup --durations=15
 
+# Sizes and options for `make bench`, e.g. BENCH_ARGS="--codes 1000000 --label full".
+BENCH_ARGS ?=
+
 bench: $(VENV)/.installed-test
-	$(BIN)/python -m bench.run
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check --fix .

@@ -1,5 +1,8 @@
--- Per-request bodies for wrk: BENCH_BODY's %d becomes a number that no other request of the
--- run uses (modulo BENCH_MODULUS), so each claim can come from a customer of its own.
+-- Per-request bodies for wrk: each %d of BENCH_BODY becomes a number that no other request of
+-- the run uses (BENCH_FIRST plus a count modulo BENCH_MODULUS), so each claim can come from a
+-- customer of its own. BENCH_TARGETS ("path secret;path secret...") spreads the requests over
+-- several paths, each sending its own secret in the BENCH_TARGET_HEADER header (a webhook per
+-- merchant's bot).
 local threads = {}
 
 function setup(thread)
@@ -18,16 +21,25 @@ function init(args)
   for name, value in string.gmatch(os.getenv("BENCH_HEADERS") or "", "([^:;]+):([^;]*)") do
     headers[name] = value
   end
+  first = tonumber(os.getenv("BENCH_FIRST") or "0")
+  targets = {}
+  for path, secret in string.gmatch(os.getenv("BENCH_TARGETS") or "", "([^ ;]+) ([^;]+)") do
+    table.insert(targets, {path = path, secret = secret})
+  end
+  target_header = os.getenv("BENCH_TARGET_HEADER")
   counter = 0
   answered, refused, failed = 0, 0, 0
 end
 
 function request()
-  local n = (id + counter * stride) % modulus
+  local n = first + (id + counter * stride) % modulus
   counter = counter + 1
   local text = nil
-  if body then text = string.format(body, n) end
-  return wrk.format(method, nil, headers, text)
+  if body then text = (string.gsub(body, "%%d", string.format("%d", n))) end
+  if #targets == 0 then return wrk.format(method, nil, headers, text) end
+  local target = targets[n % #targets + 1]
+  headers[target_header] = target.secret
+  return wrk.format(method, target.path, headers, text)
 end
 
 function response(status, _headers, _body)

@@ -24,8 +24,12 @@ class Load:
 
     url: str
     method: str = "GET"
-    body: str | None = None  # may hold one %d: a number unique within the run
+    body: str | None = None  # each %d in it: a number unique within the run
     modulus: int = 1_000_000_000
+    first: int = 0  # the numbers run from `first` to `first + modulus - 1`
+    # (path, secret) pairs the requests are spread over, each secret sent in `target_header`
+    targets: list[tuple[str, str]] | None = None
+    target_header: str | None = None
     authorization: str | None = None
     headers: dict[str, str] | None = None
     connections: int = 64
@@ -70,6 +74,7 @@ def _run_wrk(load: Load) -> LoadResult:
         **os.environ,
         "BENCH_METHOD": load.method,
         "BENCH_MODULUS": str(load.modulus),
+        "BENCH_FIRST": str(load.first),
         "BENCH_THREADS": str(THREADS),
     }
     if load.body is not None:
@@ -78,6 +83,9 @@ def _run_wrk(load: Load) -> LoadResult:
         env["BENCH_AUTH"] = load.authorization
     if load.headers:
         env["BENCH_HEADERS"] = ";".join(f"{k}:{v}" for k, v in load.headers.items())
+    if load.targets:
+        env["BENCH_TARGETS"] = ";".join(f"{path} {secret}" for path, secret in load.targets)
+        env["BENCH_TARGET_HEADER"] = load.target_header or ""
     connections = max(load.connections, THREADS)
     command = [
         "wrk",

@@ -99,6 +99,12 @@ class Served:
         """The floor of any route: a Sanic hello-world in one process."""
         return cls([sys.executable, "-m", "bench.hello"], {}, "/")
 
+    @classmethod
+    def fake_telegram(cls, tokens: list[str]) -> "Served":
+        """The fake Bot API, knowing these bots (see bench/fake_telegram.py)."""
+        command = [sys.executable, "-m", "bench.fake_telegram"]
+        return cls(command, {"BENCH_BOT_TOKENS": ",".join(tokens)}, f"/bot{tokens[0]}/getMe")
+
     async def __aenter__(self) -> "Served":
         self._start()
         await self._wait_until_ready()

@@ -19,7 +19,7 @@ async def test_codes_benchmark_runs_on_a_small_batch(capsys) -> None:
 
 @needs_wrk
 async def test_every_bench_line_runs_on_a_tiny_input_and_oversells_nothing(tmp_path) -> None:
-    options = lines.Options(seconds=1, clients=4, stock=40, codes=200)
+    options = lines.Options(seconds=1, clients=4, stock=40, codes=200, broadcast=20)
     report = await run.main(options, ["sqlite"], run.DEFAULT_POSTGRES, tmp_path)
     names = [line["name"] for line in report["lines"]]
     assert names == [
@@ -30,10 +30,14 @@ async def test_every_bench_line_runs_on_a_tiny_input_and_oversells_nothing(tmp_p
         "sold-out claim",
         "lucky draw try, 4 clients",
         "validate, 20-line order, 3 codes",
+        "telegram webhook, 20 bots, 4 clients",
+        "telegram replies, 20 bots",
+        "broadcast to 20 Telegram customers",
         "codes, 200 generated and stored",
     ]
     for line in report["lines"]:
         assert line["oversold"] == 0, line
+        assert line["unfinished"] == 0, line
         assert line["measured"] > 0, line
         assert {"ratio", "target", "met"} <= set(line)
     assert report["machine"]["cores"] >= 1
