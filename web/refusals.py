@@ -3,10 +3,10 @@ with its parameters, from the chats' own catalogue, so a page and a chat word a 
 a code without a translation says its English message."""
 
 from bots.conversation.i18n import Translator
-from bots.conversation.texts import refusal_text
+from bots.conversation.texts import translated_refusal
 from core.errors import ConfettiError
 
 
 def page_refusal(t: Translator, refused: ConfettiError) -> str:
     """`t` is the page's translator: its language and timezone, the chats' texts."""
-    return refusal_text(Translator(t.language, t.timezone.key), refused)
+    return translated_refusal(Translator(t.language, t.timezone.key), refused) or refused.message

@@ -270,7 +270,7 @@ async def test_playing_an_ended_activity_says_so_on_the_page(shop, client) -> No
     activity = await shop.live(wheel())
     await shop.call("post", f"/activities/{activity['id']}/end")
     response = await try_on_page(client, activity["slug"])
-    assert response.status == 409 and "running right now" in response.text
+    assert response.status == 409 and "This activity has ended." in response.text
 
 
 async def test_the_cookie_keeps_the_visitor_one_customer_with_their_own_tries(shop, client) -> None:

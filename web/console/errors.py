@@ -14,8 +14,9 @@ from core.errors import ConfettiError, NotFound
 from web.console.access import signed_in
 from web.console.pages import console_page, home_path, translator
 from web.pages import render
+from web.refusals import page_refusal
 
-# Texts for the refusals a console page meets; any other says its own (English) message.
+# Texts for the refusals a console page meets; any other is said as pages say refusals.
 _TITLES = {
     401: "console.refused.session",
     403: "console.refused.forbidden",
@@ -36,7 +37,7 @@ async def error_page(request: Request, refusal: ConfettiError) -> HTTPResponse:
     t = translator(request, who)
     key = _TITLES.get(refusal.status, "console.refused.other")
     known = t.has(f"console.refusal.{refusal.code}")
-    text = t(f"console.refusal.{refusal.code}") if known else refusal.message
+    text = t(f"console.refusal.{refusal.code}") if known else page_refusal(t, refusal)
     if who is None:
         return render(
             "message.html",

@@ -141,7 +141,7 @@ async def _try(
 ) -> PlayResult:
     if Rules.model_validate(activity.rules).telegram_channel:
         # Channel membership can be checked in Telegram only; the page links there.
-        raise NotEligible()
+        raise NotEligible(variant="channel_members")
     referrer = await referrer_of(session, merchant.id, request.form.get("ref"))
     choice = PlayRequest(
         customer=visitor.external_id,
