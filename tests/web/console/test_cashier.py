@@ -83,7 +83,7 @@ async def test_redeeming_uses_the_coupon_once_and_says_what_the_customer_pays(
     assert "Redeemed: €5.00 off." in response.text and "The customer pays €25.00." in response.text
     assert (await _coupon(db)).status == "used"
     again = await _redeem(client, page, code, "30")
-    assert again.status == 409 and "cannot be used" in again.text
+    assert again.status == 409 and "has already been used" in again.text
 
 
 async def test_an_order_below_the_minimum_is_refused_and_the_coupon_stays_available(
@@ -91,8 +91,17 @@ async def test_an_order_below_the_minimum_is_refused_and_the_coupon_stays_availa
 ) -> None:
     response = await _redeem(client, await _look_up(client, code), code, "10")
     assert response.status == 409
-    assert "cannot be used" in response.text and 'value="10"' in response.text
+    assert "needs a larger order" in response.text and 'value="10"' in response.text
     assert (await _coupon(db)).status == "available"
+
+
+async def test_a_spanish_cashier_reads_the_refusal_in_spanish(client, db, code, till) -> None:
+    spanish = {"accept-language": "es"}
+    _, page = await client.get(f"/console/cashier/?code={code}", headers=spanish)
+    form = {"csrf_token": csrf_token(page.text), "code": code, "amount": "10"}
+    form["order_id"] = page.text.split('name="order_id" value="')[1].split('"')[0]
+    _, response = await client.post("/console/cashier/redeem", data=form, headers=spanish)
+    assert response.status == 409 and "necesita un pedido mayor" in response.text
 
 
 async def test_an_unknown_code_and_a_bad_amount_are_shown_beside_their_fields(
