@@ -162,3 +162,25 @@ async def test_a_cashier_looks_up_a_flyer_code_and_redeems_it_for_a_customer(
     await desktop.goto(f"{base_url}/console/cashier/?code={code.raw}")
     await desktop.get_by_text("That code has already been used.").wait_for()
     await _check(desktop, shoot, "console-cashier-code-used")
+
+
+async def test_an_unknown_console_path_is_the_consoles_404_page(
+    base_url, db, phone, desktop, shoot
+) -> None:
+    await owner(db, email=SHOP["email"])
+    for page in (phone, desktop):
+        page.set_default_timeout(5000)
+        response = await page.goto(f"{base_url}/console/nonsense")
+        assert response.status == 404
+        await _check(page, shoot, "console-404-signed-out")
+    await phone.goto(f"{base_url}/console/login")
+    await phone.get_by_label("Email").fill(SHOP["email"])
+    await phone.get_by_label("Password").fill(PASSWORD)
+    await phone.get_by_role("button", name="Log in").click()
+    await phone.wait_for_url(f"{base_url}/console/")
+    await desktop.context.add_cookies(await phone.context.cookies())
+    for page in (phone, desktop):
+        response = await page.goto(f"{base_url}/console/coupons/not-an-id")
+        assert response.status == 404
+        assert await page.get_by_role("heading", name="Nothing here").is_visible()
+        await _check(page, shoot, "console-404")
