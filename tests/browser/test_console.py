@@ -31,6 +31,14 @@ async def _sign_up(page, base_url: str, shoot) -> None:
     await page.wait_for_url(f"{base_url}/console/")
 
 
+async def _log_in(page, base_url: str) -> None:
+    await page.goto(f"{base_url}/console/login")
+    await page.get_by_label("Email").fill(SHOP["email"])
+    await page.get_by_label("Password").fill(PASSWORD)
+    await page.get_by_role("button", name="Log in").click()
+    await page.wait_for_url(f"{base_url}/console/")
+
+
 async def test_sign_up_leads_to_the_dashboard_and_every_campaign_page_is_accessible(
     base_url, phone, desktop, shoot
 ) -> None:
@@ -142,11 +150,7 @@ async def test_a_cashier_looks_up_a_flyer_code_and_redeems_it_for_a_customer(
     async with db.transaction(write=False) as session:
         code = (await session.scalars(select(Code).where(Code.batch_id == batch.id))).one()
     phone.set_default_timeout(5000)
-    await phone.goto(f"{base_url}/console/login")
-    await phone.get_by_label("Email").fill(SHOP["email"])
-    await phone.get_by_label("Password").fill(PASSWORD)
-    await phone.get_by_role("button", name="Log in").click()
-    await phone.wait_for_url(f"{base_url}/console/")
+    await _log_in(phone, base_url)
     await phone.goto(f"{base_url}/console/cashier/")
     await phone.get_by_label("Coupon or code").fill(code.raw.lower())
     await phone.get_by_role("button", name="Look up").click()
@@ -173,11 +177,7 @@ async def test_an_unknown_console_path_is_the_consoles_404_page(
         response = await page.goto(f"{base_url}/console/nonsense")
         assert response.status == 404
         await _check(page, shoot, "console-404-signed-out")
-    await phone.goto(f"{base_url}/console/login")
-    await phone.get_by_label("Email").fill(SHOP["email"])
-    await phone.get_by_label("Password").fill(PASSWORD)
-    await phone.get_by_role("button", name="Log in").click()
-    await phone.wait_for_url(f"{base_url}/console/")
+    await _log_in(phone, base_url)
     await desktop.context.add_cookies(await phone.context.cookies())
     for page in (phone, desktop):
         response = await page.goto(f"{base_url}/console/coupons/not-an-id")
