@@ -16,13 +16,21 @@ MAX_PROBLEMS_LISTED = 100
 
 
 class ConfettiError(Exception):
+    """`variant` names which case of its code a refusal is (a daily limit of `no_tries_left`),
+    and `params` the values its message names: what pages and chats need to say it in the
+    customer's language (bots.conversation.texts)."""
+
     code: str = "error"
     status: int = 400
     message: str = "The request could not be handled."
 
-    def __init__(self, message: str | None = None, *, field: str | None = None) -> None:
+    def __init__(
+        self, message: str | None = None, *, field: str | None = None, variant: str | None = None
+    ) -> None:
         self.message = message or self.message
         self.field = field
+        self.variant = variant
+        self.params: dict[str, object] = {}
         self.headers: dict[str, str] = {}
         super().__init__(self.message)
 

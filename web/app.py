@@ -16,6 +16,7 @@ from core.settings import Settings
 from core.stock.fanout import SoldOutFanout
 from web import assets, console, health, limits, observability, qr, share, webchat, webhooks
 from web.api import API_PREFIX, api_blueprints
+from web.console.errors import install_unrouted_pages
 from web.errors import JSONErrorHandler
 from web.webhooks import telegram as telegram_webhooks
 from workers.runtime import WorkerRuntime
@@ -51,6 +52,7 @@ def create_app(
     observability.install(app, app.ctx.metrics)
     limits.install(app, max_body_bytes=settings.max_body_bytes)
     _add_docs(app)
+    install_unrouted_pages(app)
     app.blueprint(api_blueprints())
     app.blueprint(
         [

@@ -25,15 +25,14 @@ from bots.webchat.identity import (
     new_identity,
     read_identity,
 )
-from core.activities.service import activity_by_slug
 from core.errors import NotFound
 from core.merchants.models import Merchant
-from core.merchants.service import get_merchant
 from core.text import cleaned
 from web.body import parse_customer_body
 from web.openapi_docs import document
 from web.pages import accepted_languages, render
 from web.responses import model_response
+from web.share.context import public_activity
 
 bp = Blueprint("webchat")
 
@@ -70,10 +69,9 @@ class ChatReplies(BaseModel):
 async def chat_page(request: Request, slug: str) -> HTTPResponse:
     async with request.app.ctx.db.transaction(write=False) as session:
         try:
-            activity = await activity_by_slug(session, slug)
+            _, merchant = await public_activity(session, slug)
         except NotFound:
             return _page(status=404)
-        merchant = await get_merchant(session, activity.merchant_id)
     start = request.args.get("start", "")
     return _page(
         merchant_name=merchant.name,
@@ -102,8 +100,7 @@ async def post_message(request: Request, slug: str) -> HTTPResponse:
     cookie = request.cookies.get(COOKIE_NAME)
     identity = read_identity(settings.secret_key, cookie) or new_identity()
     async with request.app.ctx.db.transaction() as session:
-        activity = await activity_by_slug(session, slug)
-        merchant = await get_merchant(session, activity.merchant_id)
+        _, merchant = await public_activity(session, slug)
         replies = await web_replies(session, request, merchant, identity, message)
     response = model_response(ChatReplies(replies=replies))
     response.headers["Cache-Control"] = "no-store"

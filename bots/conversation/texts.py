@@ -49,7 +49,20 @@ def reward_text(t: Translator, reward: GrantedReward) -> str:
     return t("reward.none")
 
 
+def refusal_key(t: Translator, refusal: ConfettiError) -> str | None:
+    """The catalog's text for the refusal: its code's variant (`refusal.no_tries_left.today`),
+    else its code; None when the catalog has neither."""
+    keys = [f"refusal.{refusal.code}"]
+    if refusal.variant:
+        keys.insert(0, f"{keys[0]}.{refusal.variant}")
+    return next((key for key in keys if t.has(key)), None)
+
+
+def translated_refusal(t: Translator, refusal: ConfettiError) -> str | None:
+    key = refusal_key(t, refusal)
+    return t(key, **refusal.params) if key else None
+
+
 def refusal_text(t: Translator, refusal: ConfettiError) -> str:
     """The core's refusal, said kindly: its own translation where the catalog has one."""
-    key = f"refusal.{refusal.code}"
-    return t(key) if t.has(key) else t("refusal.other", reason=refusal.message)
+    return translated_refusal(t, refusal) or t("refusal.other", reason=refusal.message)

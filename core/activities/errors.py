@@ -1,3 +1,5 @@
+import math
+
 from core.errors import ConfettiError, Conflict, NotFound, Problem, ValidationFailed
 
 
@@ -68,8 +70,9 @@ class TooManyTriesFromAddress(ConfettiError):
     message = "Too many tries from this network; wait a little and try again."
 
     def __init__(self, scope: str, retry_after: int | None = None) -> None:
-        super().__init__()
+        super().__init__(variant=scope)
         self.scope = scope
         self.retry_after = retry_after
         if retry_after is not None:
             self.headers["Retry-After"] = str(retry_after)
+            self.params["minutes"] = math.ceil(retry_after / 60)

@@ -60,12 +60,16 @@ async def play(
 ) -> PlayResult:
     activity = await get_activity(session, merchant.id, activity_id)
     now = utcnow()
-    if effective_status(activity, now) != "live":
-        raise NotLive()
+    status = effective_status(activity, now)
+    if status != "live":
+        raise NotLive(variant=status)
     customer = await get_customer(session, merchant.id, request.customer)
     rules = Rules.model_validate(activity.rules)
     if rules.new_customers_only and customer.created_at < activity.published_at:
-        raise NotEligible("Only customers new since this activity began may take part.")
+        raise NotEligible(
+            "Only customers new since this activity began may take part.",
+            variant="new_customers_only",
+        )
     referrer_id = await credit_referral(session, activity, customer, request.referrer)
     attempt = await take_try(session, activity, customer, rules, merchant.timezone, now)
     if rules.points_cost:

@@ -30,7 +30,7 @@ async def take_share(
     session: AsyncSession, activity: Activity, customer: Customer, group_id: uuid.UUID | None
 ) -> EnvelopeShare:
     if not await stock.take_stock(session, activity.envelope_owner):
-        raise OutOfStock("Every envelope has been opened.")
+        raise OutOfStock("Every envelope has been opened.", variant="envelopes")
     share = (
         await session.execute(
             select(EnvelopeShare)

@@ -63,7 +63,7 @@ async def take_try(
             session, owner, customer.id, limit=daily, period=day, **common
         )
         if used_today is None:
-            raise NoTriesLeft("No tries left today; come back tomorrow.")
+            raise NoTriesLeft("No tries left today; come back tomorrow.", variant="today")
         left.append(daily - used_today)
     # The customer's tries are serialized by the quota row just taken, so counting their plays
     # gives each try the next nonce (tries handed back later never reuse one).

@@ -45,6 +45,7 @@ class CodeLimitReached(Conflict):
             f"This customer has already had {limit} {codes} of this batch (redeemed or handed "
             "out), the most one customer may have."
         )
+        self.params["limit"] = limit
 
 
 class NoCodesLeft(Conflict):

@@ -8,16 +8,15 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import utcnow
-from core.code_alphabet import normalize_code
 from core.codes.attempts import give_back, take_attempt
 from core.codes.errors import CodeNotFound, CodeNotRedeemable, CodeUsed
-from core.codes.models import Code, CodeBatch
+from core.codes.models import Code
 from core.codes.schemas import RedeemCodeResult
-from core.codes.service import check_window, take_customer_quota
+from core.codes.service import check_redeemable, code_by_text, take_customer_quota
 from core.customers.models import Customer
 from core.errors import ConfettiError
 from core.events.service import record_event
@@ -63,19 +62,11 @@ async def redeem_code(
     session: AsyncSession, merchant_id: uuid.UUID, customer: Customer, typed: str
 ) -> RedeemCodeResult:
     """Redeem a generated code: it grants its batch's reward, once."""
-    code = (
-        await session.execute(
-            select(Code).where(Code.merchant_id == merchant_id, Code.code == normalize_code(typed))
-        )
-    ).scalar_one_or_none()
-    if code is None:
+    found = await code_by_text(session, merchant_id, typed)
+    if found is None:
         raise CodeNotFound(field="code")
-    batch = await session.get(CodeBatch, code.batch_id)
-    if batch.kind != "generated":
-        raise CodeNotRedeemable(field="code")
-    if code.status != "available":
-        raise CodeUsed(field="code")
-    check_window(batch)
+    code, batch = found
+    check_redeemable(code, batch)
     await take_customer_quota(session, batch, customer)
     claimed = await session.execute(
         update(Code)

@@ -8,12 +8,15 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import utcnow
+from core.code_alphabet import normalize_code
 from core.codes import patterns
 from core.codes.errors import (
     BatchNotFound,
     CodeExpired,
     CodeLimitReached,
+    CodeNotRedeemable,
     CodeNotYetValid,
+    CodeUsed,
     NoCodesLeft,
     WrongBatchKind,
 )
@@ -223,6 +226,31 @@ async def batch_view(
         created_at=batch.created_at,
         warnings=warnings or [],
     )
+
+
+async def code_by_text(
+    session: AsyncSession, merchant_id: uuid.UUID, typed: str
+) -> tuple[Code, CodeBatch] | None:
+    """The merchant's code as typed or scanned (any case, with or without its dashes) and its
+    batch: what a cashier sees before redeeming it. Another merchant's code is none."""
+    row = (
+        await session.execute(
+            select(Code, CodeBatch)
+            .join(CodeBatch, CodeBatch.id == Code.batch_id)
+            .where(Code.merchant_id == merchant_id, Code.code == normalize_code(typed))
+        )
+    ).one_or_none()
+    return None if row is None else tuple(row)
+
+
+def check_redeemable(code: Code, batch: CodeBatch) -> None:
+    """Why this code cannot be redeemed now, raised: a partner's, already used, or outside its
+    batch's dates."""
+    if batch.kind != "generated":
+        raise CodeNotRedeemable(field="code")
+    if code.status != "available":
+        raise CodeUsed(field="code")
+    check_window(batch)
 
 
 def check_window(batch: CodeBatch) -> None:

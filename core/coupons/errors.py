@@ -1,3 +1,5 @@
+import math
+
 from core.errors import Conflict, NotFound
 
 
@@ -28,6 +30,7 @@ class LimitReached(Conflict):
             f"This customer has already had {limit} {coupons} of this template, the most one "
             "customer may have; used and expired coupons count too."
         )
+        self.params["limit"] = limit
 
 
 class ClaimNotOpen(Conflict):
@@ -36,6 +39,7 @@ class ClaimNotOpen(Conflict):
     def __init__(self, seconds_until_open: int) -> None:
         super().__init__(f"Claiming opens in {seconds_until_open} seconds.")
         self.seconds_until_open = seconds_until_open
+        self.params["minutes"] = math.ceil(seconds_until_open / 60)
 
 
 class ClaimClosed(Conflict):

@@ -9,6 +9,7 @@ class InsufficientPoints(Conflict):
 
     def __init__(self, balance: int, needed: int) -> None:
         super().__init__(f"The customer has {balance} points; {needed} are needed.", field="points")
+        self.params.update(balance=balance, needed=needed)
 
 
 class CurrencyMismatch(ValidationFailed):

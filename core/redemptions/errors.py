@@ -12,5 +12,7 @@ class CouponRejected(Conflict):
     code = "coupon_rejected"
 
     def __init__(self, code: str, reason: str, index: int, why: str) -> None:
-        super().__init__(f"Coupon {code} cannot be used ({reason}): {why}", field=f"codes.{index}")
+        message = f"Coupon {code} cannot be used ({reason}): {why}"
+        super().__init__(message, field=f"codes.{index}", variant=reason)
         self.reason = reason
+        self.params["code"] = code

@@ -109,9 +109,14 @@ async def deliver_due(db: Database, client: httpx.AsyncClient) -> int:
 
 
 async def retry_given_up(
-    db: Database, client: httpx.AsyncClient, merchant_id: uuid.UUID, delivery_id: uuid.UUID
+    db: Database,
+    client: httpx.AsyncClient,
+    merchant_id: uuid.UUID,
+    endpoint_id: uuid.UUID,
+    delivery_id: uuid.UUID,
 ) -> Outcome:
-    """One more attempt, now, at a delivery given up on (a merchant's "retry" in the console).
+    """One more attempt, now, at a delivery given up on (a merchant's "retry" in the console
+    or the API). A delivery of another endpoint, or of another merchant, is not found.
 
     It is leased like any other, so a second click meanwhile finds it not given up and sends
     nothing; being past the day of retries, it is given up again if this attempt fails."""
@@ -122,7 +127,9 @@ async def retry_given_up(
                 select(WebhookDelivery, WebhookEndpoint)
                 .join(WebhookEndpoint, WebhookEndpoint.id == WebhookDelivery.endpoint_id)
                 .where(
-                    WebhookDelivery.id == delivery_id, WebhookDelivery.merchant_id == merchant_id
+                    WebhookDelivery.id == delivery_id,
+                    WebhookDelivery.endpoint_id == endpoint_id,
+                    WebhookDelivery.merchant_id == merchant_id,
                 )
             )
         ).first()

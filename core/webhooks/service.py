@@ -16,7 +16,7 @@ from core.clock import utcnow
 from core.db import get_owned, upsert_insert
 from core.events.service import EventEnvelope
 from core.pagination import Page, paginate
-from core.webhooks.errors import EndpointNotFound
+from core.webhooks.errors import DeliveryNotFound, EndpointNotFound
 from core.webhooks.models import WebhookDelivery, WebhookEndpoint
 from core.webhooks.schemas import EndpointCreate
 from core.webhooks.urls import check_endpoint_url
@@ -91,6 +91,21 @@ async def list_deliveries(
     await get_endpoint(session, merchant_id, endpoint_id)
     query = select(WebhookDelivery).where(WebhookDelivery.endpoint_id == endpoint_id)
     return await paginate(session, query, WebhookDelivery, limit=limit, cursor=cursor)
+
+
+async def get_delivery(
+    session: AsyncSession, merchant_id: uuid.UUID, endpoint_id: uuid.UUID, delivery_id: uuid.UUID
+) -> WebhookDelivery:
+    delivery = await session.scalar(
+        select(WebhookDelivery).where(
+            WebhookDelivery.id == delivery_id,
+            WebhookDelivery.endpoint_id == endpoint_id,
+            WebhookDelivery.merchant_id == merchant_id,
+        )
+    )
+    if delivery is None:
+        raise DeliveryNotFound()
+    return delivery
 
 
 async def recent_deliveries(

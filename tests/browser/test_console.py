@@ -2,7 +2,13 @@
 a lucky draw with three prizes published, and a screenshot of every page at phone and desktop
 widths, each page passing the accessibility check."""
 
+from sqlalchemy import select
+
+from core.codes.models import Code
+from core.codes.schemas import CodeBatchCreate
+from core.codes.service import create_batch
 from tests.browser.accessibility import accessibility_problems
+from tests.factories import customer
 from tests.web.console.staff import PASSWORD, owner
 
 SHOP = {"name": "Tea Shop", "email": "owner@shop.example", "currency": "EUR"}
@@ -22,6 +28,14 @@ async def _sign_up(page, base_url: str, shoot) -> None:
     await page.get_by_label("Timezone").fill("Europe/Madrid")
     await _check(page, shoot, "console-signup")
     await page.get_by_role("button", name="Create my shop").click()
+    await page.wait_for_url(f"{base_url}/console/")
+
+
+async def _log_in(page, base_url: str) -> None:
+    await page.goto(f"{base_url}/console/login")
+    await page.get_by_label("Email").fill(SHOP["email"])
+    await page.get_by_label("Password").fill(PASSWORD)
+    await page.get_by_role("button", name="Log in").click()
     await page.wait_for_url(f"{base_url}/console/")
 
 
@@ -117,3 +131,56 @@ async def test_a_coupon_with_a_bad_amount_shows_the_error_beside_it(base_url, ph
     await phone.goto(f"{base_url}/console/cashier/?code=NOPE")
     await phone.locator("#code-error").wait_for()
     await _check(phone, shoot, "console-cashier")
+
+
+async def test_a_cashier_looks_up_a_flyer_code_and_redeems_it_for_a_customer(
+    base_url, db, phone, desktop, shoot
+) -> None:
+    merchant = await owner(db, email=SHOP["email"])
+    await customer(db, merchant, "shop-user-7")
+    async with db.transaction() as session:
+        data = {
+            "name": "Spring flyer",
+            "kind": "generated",
+            "count": 1,
+            "pattern": "FLY-#####-#####",
+        }
+        data["reward"] = {"type": "points", "amount": 150}
+        batch, _ = await create_batch(session, merchant, CodeBatchCreate(**data))
+    async with db.transaction(write=False) as session:
+        code = (await session.scalars(select(Code).where(Code.batch_id == batch.id))).one()
+    phone.set_default_timeout(5000)
+    await _log_in(phone, base_url)
+    await phone.goto(f"{base_url}/console/cashier/")
+    await phone.get_by_label("Coupon or code").fill(code.raw.lower())
+    await phone.get_by_role("button", name="Look up").click()
+    await phone.get_by_role("heading", name="Spring flyer").wait_for()
+    assert await phone.get_by_text("150 points").is_visible()
+    await _check(phone, shoot, "console-cashier-code")
+    await phone.get_by_label("Customer").fill("shop-user-7")
+    await phone.get_by_role("button", name="Redeem").click()
+    await phone.get_by_text("Code redeemed.").wait_for()
+    assert await phone.get_by_text("The customer got 150 points.").is_visible()
+    await _check(phone, shoot, "console-cashier-code-redeemed")
+    await desktop.context.add_cookies(await phone.context.cookies())
+    await desktop.goto(f"{base_url}/console/cashier/?code={code.raw}")
+    await desktop.get_by_text("That code has already been used.").wait_for()
+    await _check(desktop, shoot, "console-cashier-code-used")
+
+
+async def test_an_unknown_console_path_is_the_consoles_404_page(
+    base_url, db, phone, desktop, shoot
+) -> None:
+    await owner(db, email=SHOP["email"])
+    for page in (phone, desktop):
+        page.set_default_timeout(5000)
+        response = await page.goto(f"{base_url}/console/nonsense")
+        assert response.status == 404
+        await _check(page, shoot, "console-404-signed-out")
+    await _log_in(phone, base_url)
+    await desktop.context.add_cookies(await phone.context.cookies())
+    for page in (phone, desktop):
+        response = await page.goto(f"{base_url}/console/coupons/not-an-id")
+        assert response.status == 404
+        assert await page.get_by_role("heading", name="Nothing here").is_visible()
+        await _check(page, shoot, "console-404")

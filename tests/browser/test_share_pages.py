@@ -155,3 +155,23 @@ async def test_scheduled_ended_and_unknown_activities_are_proper_pages(
         response = await page.goto(f"{base_url}/a/no-such-activity")
         assert response.status == 404
         await shoot(page, "share-not-found")
+
+
+async def test_a_spanish_visitor_reads_a_refusal_in_spanish_after_the_days_try(
+    base_url, phone, desktop, shoot, shop
+) -> None:
+    rules = {"tries_per_customer_per_day": 1}
+    slug, _ = await live(shop, wheel(prizes=SURE_WIN, rules=rules))
+    phone.set_default_timeout(10000)
+    await open_page(phone, f"{base_url}/a/{slug}?lang=es")
+    await phone.get_by_role("button", name="Girar la ruleta").click()
+    await phone.wait_for_selector("#result[data-played]", timeout=10_000)
+    # The same visitor on a wider screen: their cookies, and no ?lang= (it stuck).
+    await desktop.context.add_cookies(await phone.context.cookies())
+    for page in (phone, desktop):
+        page.set_default_timeout(10000)
+        await open_page(page, f"{base_url}/a/{slug}")
+        await page.get_by_role("button", name="Girar la ruleta").click()
+        await page.get_by_text("Ya has usado los intentos de hoy").wait_for()
+        assert await accessibility_problems(page) == []
+        await shoot(page, "share-refused-es")

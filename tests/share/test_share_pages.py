@@ -73,6 +73,12 @@ async def test_spinning_on_the_page_shows_the_prize_the_server_drew(shop, client
     assert "Your result" in response.text
 
 
+async def _answer(client, method: str, path: str):
+    client.cookies.clear()
+    _, response = await getattr(client, method)(path)
+    return response.status, response.headers["content-type"].split(";")[0], response.text
+
+
 async def test_an_unknown_or_draft_activity_is_a_not_found_page(shop, client) -> None:
     draft = await shop.created(wheel())
     for slug in ("nothing-here", draft["slug"]):
@@ -80,6 +86,36 @@ async def test_an_unknown_or_draft_activity_is_a_not_found_page(shop, client) ->
         assert response.status == 404
         assert "text/html" in response.headers["content-type"]
         assert "Nothing here" in response.text
+
+
+@pytest.mark.parametrize(
+    "method, route",
+    [
+        ("get", ""),
+        ("post", "/play"),
+        ("get", "/winners"),
+        ("get", "/card.png"),
+        ("get", "/fairness"),
+        ("get", "/chat"),
+    ],
+)
+async def test_every_share_route_answers_a_draft_as_it_answers_an_unknown_slug(
+    shop, client, method, route
+) -> None:
+    draft = await shop.created(wheel())
+    unknown = await _answer(client, method, f"/a/nothing-here{route}")
+    answered = await _answer(client, method, f"/a/{draft['slug']}{route}")
+    assert unknown[0] == 404
+    assert answered == unknown
+
+
+async def test_the_web_chat_of_a_draft_answers_as_an_unknown_slug(shop, client) -> None:
+    draft = await shop.created(wheel())
+    body = {"kind": "start", "text": draft["slug"]}
+    _, unknown = await client.post("/webchat/nothing-here/messages", json=body)
+    _, answered = await client.post(f"/webchat/{draft['slug']}/messages", json=body)
+    assert (answered.status, answered.json) == (unknown.status, unknown.json)
+    assert answered.json["error"]["code"] == "activity_not_found"
 
 
 async def test_scheduled_paused_and_ended_activities_are_proper_pages(shop, client) -> None:
@@ -117,6 +153,28 @@ async def test_the_page_speaks_spanish_when_asked(shop, client) -> None:
     assert action.endswith("?lang=es")  # the try answers in the page's language
     _, played = await client.post(action.replace("&amp;", "&"))
     assert "Tu resultado" in played.text
+
+
+async def test_a_language_chosen_by_the_query_sticks_to_the_next_page_and_the_try(
+    shop, client
+) -> None:
+    activity = await shop.live(wheel())
+    chosen = await page(client, activity["slug"], params={"lang": "es"})
+    assert chosen.cookies["confetti_lang"] == "es"
+    kept = {"cookie": "confetti_lang=es", "accept-language": "en"}
+    client.cookies.clear()
+    _, again = await client.get(f"/a/{activity['slug']}", headers=kept)
+    assert 'lang="es"' in again.text and "Girar la ruleta" in again.text
+    _, played = await client.post(f"/a/{activity['slug']}/play", headers=kept)
+    assert "Tu resultado" in played.text
+    _, ticker = await client.get(f"/a/{activity['slug']}/winners", headers=kept)
+    assert "?lang=es" in ticker.text
+
+
+async def test_a_language_we_do_not_speak_sets_no_cookie(shop, client) -> None:
+    activity = await shop.live(wheel())
+    response = await page(client, activity["slug"], params={"lang": "zz"})
+    assert "confetti_lang" not in response.cookies
 
 
 def visitor_id(response) -> str:
@@ -212,7 +270,7 @@ async def test_playing_an_ended_activity_says_so_on_the_page(shop, client) -> No
     activity = await shop.live(wheel())
     await shop.call("post", f"/activities/{activity['id']}/end")
     response = await try_on_page(client, activity["slug"])
-    assert response.status == 409 and "running right now" in response.text
+    assert response.status == 409 and "This activity has ended." in response.text
 
 
 async def test_the_cookie_keeps_the_visitor_one_customer_with_their_own_tries(shop, client) -> None:

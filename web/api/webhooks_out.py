@@ -8,6 +8,7 @@ from sanic.response import HTTPResponse
 from core.clock import utcnow
 from core.webhooks import service
 from core.webhooks.circuit import circuit_view
+from core.webhooks.delivery import retry_given_up
 from core.webhooks.models import WebhookEndpoint
 from core.webhooks.schemas import (
     DeliveryList,
@@ -16,6 +17,7 @@ from core.webhooks.schemas import (
     EndpointList,
     EndpointOut,
 )
+from core.webhooks.transport import webhook_client
 from web.auth import api_blueprint, current_merchant
 from web.body import parse_body
 from web.openapi_docs import document
@@ -103,3 +105,19 @@ async def deliveries(request: Request, endpoint_id: uuid.UUID) -> HTTPResponse:
         )
     items = [DeliveryOut.model_validate(d) for d in page.items]
     return model_response(DeliveryList(items=items, next_cursor=page.next_cursor))
+
+
+@bp.post("/webhook-endpoints/<endpoint_id:uuid>/deliveries/<delivery_id:uuid>/retry")
+@document(
+    summary="Send a delivery given up on once more, now, and answer how it went; a delivery of "
+    "another endpoint is not found, and one not given up on (or to an endpoint deleted) is 409",
+    ok=(200, DeliveryOut),
+    errors=(404, 409),
+)
+async def retry(request: Request, endpoint_id: uuid.UUID, delivery_id: uuid.UUID) -> HTTPResponse:
+    merchant_id = current_merchant(request).id
+    async with webhook_client(request.app.ctx.settings) as client:
+        await retry_given_up(request.app.ctx.db, client, merchant_id, endpoint_id, delivery_id)
+    async with request.app.ctx.db.transaction(write=False) as session:
+        delivery = await service.get_delivery(session, merchant_id, endpoint_id, delivery_id)
+    return model_response(DeliveryOut.model_validate(delivery))

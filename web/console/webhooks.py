@@ -121,7 +121,7 @@ async def retry_delivery(
     """Sent while the owner waits (at most the webhook timeout): the page then says how it went."""
     async with webhook_client(request.app.ctx.settings) as client:
         outcome = await retry_given_up(
-            request.app.ctx.db, client, current(request).merchant.id, delivery_id
+            request.app.ctx.db, client, current(request).merchant.id, endpoint_id, delivery_id
         )
     result = "delivered" if outcome.error is None else "failed"
     return redirect(f"/console/webhooks/{endpoint_id}?retried={result}", status=303)

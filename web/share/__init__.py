@@ -19,19 +19,18 @@ from core.activities.errors import ActivityNotFound, NotEligible
 from core.activities.flows import play
 from core.activities.models import Activity
 from core.activities.schemas import PlayRequest, PlayResult, Rules
-from core.activities.service import activity_by_slug, record_view
+from core.activities.service import record_view
 from core.activities.verify import FairnessReport, fairness_report, recent_winners
 from core.activities.views import activity_view
 from core.clock import utcnow
 from core.customers.models import Customer
 from core.errors import ConfettiError, Forbidden, ValidationFailed
 from core.merchants.models import Merchant
-from core.merchants.service import get_merchant
 from web.openapi_docs import document
 from web.pages import page_translator, render, render_fragment
 from web.responses import model_response
 from web.share.card import draw_card
-from web.share.context import card_of, page_context
+from web.share.context import card_of, page_context, public_activity
 from web.share.outcome import outcome_context
 from web.share.visitor import (
     client_address,
@@ -40,6 +39,7 @@ from web.share.visitor import (
     keep_identity,
     known_visitor,
     referrer_of,
+    remember_language,
     visitor_identity,
 )
 
@@ -48,14 +48,6 @@ bp = Blueprint("share", url_prefix="/a")
 SLUG = "<slug:[A-Za-z0-9_-]{1,32}>"
 PAGE = "share/page.html"
 CARD_MAX_AGE_SECONDS = 60 * 60
-
-
-async def _public(session: AsyncSession, slug: str) -> tuple[Activity, Merchant]:
-    """The activity and its merchant, if its page is public: a draft is as absent as a typo."""
-    activity = await activity_by_slug(session, slug)
-    if activity.status == "draft":
-        raise ActivityNotFound()
-    return activity, await get_merchant(session, activity.merchant_id)
 
 
 def _not_found_page(request: Request) -> HTTPResponse:
@@ -99,13 +91,15 @@ async def _page(
 async def share_page(request: Request, slug: str) -> HTTPResponse:
     async with request.app.ctx.db.transaction() as session:
         try:
-            activity, merchant = await _public(session, slug)
+            activity, merchant = await public_activity(session, slug)
         except ActivityNotFound:
             return _not_found_page(request)
         context = await _page(
             request, session, activity, merchant, visitor_identity(request), request.args
         )
-    return render(PAGE, headers={"Cache-Control": "no-store"}, **context)
+    response = render(PAGE, headers={"Cache-Control": "no-store"}, **context)
+    remember_language(request, response)
+    return response
 
 
 @bp.post(f"/{SLUG}/play")
@@ -120,7 +114,7 @@ async def play_here(request: Request, slug: str) -> HTTPResponse:
         if request.headers.get("sec-fetch-site") == "cross-site":
             raise Forbidden("A try is made from the activity's own page.")
         async with request.app.ctx.db.transaction() as session:
-            activity, merchant = await _public(session, slug)
+            activity, merchant = await public_activity(session, slug)
             visitor = await enter_visitor(session, merchant.id, identity)
             result = await _try(request, session, activity, merchant, visitor)
     except ActivityNotFound:
@@ -128,12 +122,13 @@ async def play_here(request: Request, slug: str) -> HTTPResponse:
     except ConfettiError as refused:
         refusal = refused
     async with request.app.ctx.db.transaction(write=False) as session:
-        activity, merchant = await _public(session, slug)
+        activity, merchant = await public_activity(session, slug)
         context = await _page(request, session, activity, merchant, identity, request.form)
     context.update(outcome_context(context["t"], context["chat_t"], result, refusal))
     headers = {"Cache-Control": "no-store", **(refusal.headers if refusal else {})}
     response = render(PAGE, status=refusal.status if refusal else 200, headers=headers, **context)
     keep_identity(request, response, identity)
+    remember_language(request, response)
     return response
 
 
@@ -146,7 +141,7 @@ async def _try(
 ) -> PlayResult:
     if Rules.model_validate(activity.rules).telegram_channel:
         # Channel membership can be checked in Telegram only; the page links there.
-        raise NotEligible()
+        raise NotEligible(variant="channel_members")
     referrer = await referrer_of(session, merchant.id, request.form.get("ref"))
     choice = PlayRequest(
         customer=visitor.external_id,
@@ -183,7 +178,7 @@ async def winners(request: Request, slug: str) -> HTTPResponse:
     """The ticker's list, as the page shows it: share.js polls it every few seconds."""
     async with request.app.ctx.db.transaction(write=False) as session:
         try:
-            activity, merchant = await _public(session, slug)
+            activity, merchant = await public_activity(session, slug)
         except ActivityNotFound:
             return _not_found_page(request)
         found = await recent_winners(session, activity)
@@ -206,7 +201,7 @@ async def winners(request: Request, slug: str) -> HTTPResponse:
 )
 async def card_png(request: Request, slug: str) -> HTTPResponse:
     async with request.app.ctx.db.transaction(write=False) as session:
-        activity, merchant = await _public(session, slug)
+        activity, merchant = await public_activity(session, slug)
         view = await activity_view(session, activity, request.app.ctx.settings.base_url)
     card = card_of(page_translator(request, merchant.timezone), view, merchant)
     etag = f'"{card.fingerprint}"'
@@ -225,6 +220,6 @@ async def card_png(request: Request, slug: str) -> HTTPResponse:
 )
 async def fairness(request: Request, slug: str) -> HTTPResponse:
     async with request.app.ctx.db.transaction(write=False) as session:
-        activity = await activity_by_slug(session, slug)
+        activity, _ = await public_activity(session, slug)
         report = await fairness_report(session, activity)
     return model_response(report)

@@ -13,9 +13,11 @@ from bots.conversation.i18n import Translator
 from bots.conversation.ids import short_id, start_payload
 from bots.conversation.links import deep_link
 from bots.conversation.texts import coupon_terms
+from core.activities.errors import ActivityNotFound
 from core.activities.groups import customer_group
 from core.activities.models import DRAW_KINDS, Activity
 from core.activities.schemas import ActivityOut, PrizeOut, Rules
+from core.activities.service import activity_by_slug
 from core.activities.verify import recent_winners
 from core.activities.views import activity_view, collection_view, opened_share
 from core.channels.service import list_accounts, merchant_bot
@@ -23,12 +25,22 @@ from core.coupons.schemas import CouponOut
 from core.coupons.service import list_customer_coupons
 from core.customers.models import Customer
 from core.merchants.models import Merchant
+from core.merchants.service import get_merchant
 from web.pages import page_translator
 from web.share.card import Card
 from web.share.wheel import wheel_slices
 
 MAX_COUPONS_SHOWN = 100
 MIN_ODDS_SHOWN = 0.001
+
+
+async def public_activity(session: AsyncSession, slug: str) -> tuple[Activity, Merchant]:
+    """The activity and its merchant, if its page is public: a draft is as absent as a typo,
+    on every `/a/{slug}` route."""
+    activity = await activity_by_slug(session, slug)
+    if activity.status == "draft":
+        raise ActivityNotFound()
+    return activity, await get_merchant(session, activity.merchant_id)
 
 
 @dataclass(frozen=True)

@@ -1,13 +1,11 @@
 """What a try's result or refusal says on the page, in the visitor's language: the chats' own
-wording for rewards and refusals, and the page's for its per-address limit."""
-
-import math
+wording for rewards and refusals (web.refusals)."""
 
 from bots.conversation.i18n import Translator
-from bots.conversation.texts import coupon_terms, refusal_text, reward_text
-from core.activities.errors import TooManyTriesFromAddress
+from bots.conversation.texts import coupon_terms, reward_text
 from core.activities.schemas import PlayResult
 from core.errors import ConfettiError
+from web.refusals import page_refusal
 
 
 def outcome_context(
@@ -16,12 +14,8 @@ def outcome_context(
     result: PlayResult | None,
     refusal: ConfettiError | None,
 ) -> dict[str, object]:
-    if isinstance(refusal, TooManyTriesFromAddress) and refusal.scope == "minute":
-        return {"refusal": t("share.limit", minutes=math.ceil(refusal.retry_after / 60))}
-    if isinstance(refusal, TooManyTriesFromAddress):
-        return {"refusal": t(f"share.limit_{refusal.scope}")}
     if refusal is not None:
-        return {"refusal": refusal_text(chat_t, refusal)}
+        return {"refusal": page_refusal(t, refusal)}
     if result is None:
         return {}
     coupon = result.reward.coupon

@@ -8,6 +8,7 @@ from sanic import Request
 from sanic.response import HTTPResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bots.conversation.i18n import languages
 from bots.conversation.ids import parse_short_id
 from bots.webchat.identity import (
     COOKIE_NAME,
@@ -19,8 +20,10 @@ from bots.webchat.identity import (
 from core.customers.flows import enter_customer
 from core.customers.models import Customer
 from core.customers.service import channel_external_id, customer_by_id, find_customer
+from web.pages import LANGUAGE_COOKIE
 
 CHANNEL = "web"
+LANGUAGE_MAX_AGE_SECONDS = 365 * 24 * 60 * 60
 
 
 def visitor_identity(request: Request) -> str | None:
@@ -53,6 +56,22 @@ def keep_identity(request: Request, response: HTTPResponse, identity: str) -> No
         cookie_value(settings.secret_key, identity),
         **cookie_attributes(settings.base_url),
     )
+
+
+def remember_language(request: Request, response: HTTPResponse) -> None:
+    """A `?lang=` we speak becomes the visitor's choice (the cookie `page_language` reads), so
+    their next page and their tries' results stay in it without the query."""
+    chosen = (request.args.get("lang") or "").lower()
+    if chosen in languages() and chosen != request.cookies.get(LANGUAGE_COOKIE):
+        response.add_cookie(
+            LANGUAGE_COOKIE,
+            chosen,
+            path="/a",
+            max_age=LANGUAGE_MAX_AGE_SECONDS,
+            httponly=True,
+            samesite="Lax",
+            secure=request.app.ctx.settings.base_url.startswith("https://"),
+        )
 
 
 def client_address(request: Request) -> str:

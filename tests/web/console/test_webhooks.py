@@ -10,6 +10,7 @@ from sqlalchemy import select, update
 
 from core.staff.models import Role
 from core.webhooks.models import WebhookDelivery, WebhookEndpoint
+from tests.factories import merchant_with_key
 from tests.web.console.staff import log_in, staff
 from tests.webhooks.factories import deliveries, due_deliveries, endpoint
 from tests.webhooks.shop_server import ShopServer
@@ -109,6 +110,25 @@ async def test_a_retry_that_fails_again_stays_given_up(client, db, merchant, tok
     assert (sent.status, sent.last_error) == ("failed", "HTTP 500")
     _, page = await client.get(response.headers["location"])
     assert "failed once more" in page.text
+
+
+async def test_a_delivery_is_retried_only_through_its_own_endpoint_of_this_merchant(
+    client, db, merchant, token, shop
+) -> None:
+    target = await endpoint(db, merchant, shop.url("/hook"))
+    other = await endpoint(db, merchant, shop.url("/other"))
+    stranger = await merchant_with_key(db, name="Other Shop")
+    theirs = await _given_up(db, await endpoint(db, stranger[0], shop.url("/theirs")))
+    delivery = await _given_up(db, target)  # every delivery is given up on
+    for endpoint_id, delivery_id in [(other.id, delivery.id), (target.id, theirs.id)]:
+        _, response = await client.post(
+            f"/console/webhooks/{endpoint_id}/deliveries/{delivery_id}/retry",
+            data={"csrf_token": token},
+        )
+        assert response.status == 404 and "text/html" in response.headers["content-type"]
+    assert shop.paths() == []
+    [untouched] = await deliveries(db, target.id)
+    assert (untouched.status, untouched.attempts) == ("failed", 12)
 
 
 async def test_adding_an_endpoint_needs_the_csrf_token(client, db, token, shop) -> None:
