@@ -29,13 +29,19 @@ async def start_serving(
 ) -> Process:
     """`confetti serve <options>` once its health check answers 200."""
     process = await start(env, log, "serve", "--port", str(port), *options)
+    await answering(process, port, log, within=within)
+    return process
+
+
+async def answering(process: Process, port: int, log: Path, *, within: float = 60) -> None:
+    """Until the `confetti serve` process on `port` answers its health check with 200."""
     url = f"http://127.0.0.1:{port}/healthz"
     async with httpx.AsyncClient(timeout=1) as client, asyncio.timeout(within):
         while True:
             assert process.returncode is None, f"serve exited:\n{tail(log)}"
             with contextlib.suppress(httpx.TransportError):
                 if (await client.get(url)).status_code == 200:
-                    return process
+                    return
             await asyncio.sleep(0.1)
 
 
