@@ -82,8 +82,8 @@ async def test_rabbitmq_unreachable_30_s_under_load_answers_every_play_and_notif
     worker = await start(env, worker_log, "worker")
     try:
         shop = await open_shop(db, TelegramBot(fake_telegram), customers=CUSTOMERS)
+        await answering(web, port, web_log)
         # Starting takes seconds of CPU: on a loaded machine, a minute or more.
-        await answering(web, port, web_log, within=120)
         await wait_until(lambda: "worker.started" in worker_log.read_text(), within=120)
         base = f"http://127.0.0.1:{port}"
         async with httpx.AsyncClient(
