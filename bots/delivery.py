@@ -4,6 +4,7 @@ The chat sender (workers/chat_sender.py) calls `send` for each queued message an
 turns these exceptions into the message's final status or a retry.
 """
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -43,6 +44,11 @@ class SendFailed(DeliveryProblem):
         self.permanent, self.maybe_sent = permanent, maybe_sent
 
 
+# Called with how many parts of a reply have gone, after each but the last: the caller records
+# it before the next part goes.
+PartsSent = Callable[[int], Awaitable[None]]
+
+
 @dataclass(frozen=True)
 class Sent:
     """The platform's id of the message shown to the customer (to edit it later)."""
@@ -65,9 +71,12 @@ class ChannelSender(Protocol):
         *,
         replacing: str | None,
         tag: str,
+        parts_sent: int = 0,
+        on_part_sent: PartsSent | None = None,
     ) -> Sent:
         """Show `reply` to `address`; `replacing` is the provider id of the message it replaces
-        where the channel can edit (else send anew)."""
+        where the channel can edit (else send anew). Where the channel takes the reply as
+        several messages, the first `parts_sent` went already: only the rest are sent."""
         ...
 
     async def send_template(

@@ -1,11 +1,15 @@
-"""Structured logs for every process: JSON lines (or readable console lines in a terminal).
+"""Structured logs for every process: JSON lines (or readable console lines in a terminal); and
+metrics shared by the web processes of one `confetti serve`.
 
 Events are named `domain.action.outcome`; context such as the request id is bound with
 structlog's contextvars and lands on every line logged while handling that request.
 """
 
 import logging
+import os
+import shutil
 import sys
+from pathlib import Path
 
 import structlog
 
@@ -47,3 +51,20 @@ def configure_logging(level: str = "INFO", fmt: str = "json") -> None:
         sanic_logger = logging.getLogger(name)
         sanic_logger.handlers[:] = []
         sanic_logger.propagate = True
+
+
+# prometheus_client's multiprocess mode: read once, when prometheus_client is first imported.
+METRICS_DIR_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
+
+
+def share_metrics_between_processes(directory: Path) -> None:
+    """Before the web processes start (and before anything imports prometheus_client): each
+    then keeps its metrics in files in `directory`, and a scrape of any one adds up all of
+    them. Emptied first: an earlier run's counters would add in."""
+    shutil.rmtree(directory, ignore_errors=True)
+    directory.mkdir(parents=True)
+    os.environ[METRICS_DIR_VARIABLE] = str(directory)
+
+
+def metrics_shared() -> bool:
+    return bool(os.environ.get(METRICS_DIR_VARIABLE))

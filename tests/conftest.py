@@ -13,7 +13,7 @@ pytest_plugins = [
 ]
 
 
-# The fault tests kill processes and time their recovery, and one of them stops RabbitMQ: under
+# The fault tests kill processes, cut RabbitMQ off and time their recovery: under
 # `--dist loadgroup` these, every test that uses RabbitMQ and every test marked `serial` form one
 # group that a single worker runs in turn, while the other workers share the rest.
 SERIAL_FOLDERS = ("reliability",)

@@ -13,6 +13,8 @@ import structlog
 from pydantic import ValidationError
 from sanic import Sanic
 from sanic.worker.loader import AppLoader
+from sanic.worker.manager import WorkerManager
+from sanic.worker.process import WorkerProcess
 
 from bots.telegram.staff_links import StaffLink, telegram_staff_link
 from core.activities.service import activities_by_name, find_activity
@@ -25,13 +27,15 @@ from core.errors import ConfettiError, ValidationFailed
 from core.merchants.schemas import MerchantCreate
 from core.merchants.service import create_merchant, issue_api_key
 from core.migrations import upgrade_to_head
-from core.observability import configure_logging
+from core.observability import configure_logging, metrics_shared, share_metrics_between_processes
 from core.settings import Settings, SettingsError, load_settings
 from core.staff.models import Role
 from core.staff.service import merchant_staff_by_email
 from core.stock.fanout import SoldOutFanout
 
 log = structlog.get_logger("confetti.cli")
+
+WORKER_START_SECONDS = 120
 
 
 def _settings() -> Settings:
@@ -122,6 +126,8 @@ def serve(host: str | None, port: int | None, web_only: bool) -> None:
     settings = _settings()
     settings.host = host or settings.host
     settings.port = port if port is not None else settings.port
+    if settings.workers > 1 and not metrics_shared():  # an operator's own directory is kept
+        share_metrics_between_processes(settings.data_dir / "metrics")
     from web.app import create_app
     from web.lingering import LingeringHttpProtocol
 
@@ -136,6 +142,9 @@ def serve(host: str | None, port: int | None, web_only: bool) -> None:
     if settings.workers == 1:
         factory().run(single_process=True, **options)
         return
+    # Sanic gives its web workers 30 s to start (in tenths of a second), with no setting: a
+    # loaded 2-core machine takes longer to import the app twice, and Sanic then gives up.
+    WorkerManager.THRESHOLD = WorkerProcess.THRESHOLD = WORKER_START_SECONDS * 10
     app = factory()
     app.prepare(workers=settings.workers, **options)
     Sanic.serve(primary=app, app_loader=AppLoader(factory=factory))

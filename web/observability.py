@@ -7,8 +7,11 @@ import uuid
 import structlog
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
+from prometheus_client.multiprocess import MultiProcessCollector
 from sanic import Request, Sanic
 from sanic.response import HTTPResponse, raw
+
+from core.observability import metrics_shared
 
 log = structlog.get_logger("confetti.web")
 REQUEST_ID_HEADER = "X-Request-ID"
@@ -35,11 +38,13 @@ class HttpMetrics:
         self.outbox_pending = Gauge(
             "confetti_outbox_pending",
             "Events committed but not yet published.",
+            multiprocess_mode="mostrecent",
             registry=self.registry,
         )
         self.outbox_oldest = Gauge(
             "confetti_outbox_oldest_seconds",
             "Age of the oldest unpublished event: the relay's lag.",
+            multiprocess_mode="mostrecent",
             registry=self.registry,
         )
 
@@ -47,6 +52,7 @@ class HttpMetrics:
             "confetti_queue_depth",
             "Messages waiting in each consumer's queue.",
             ["queue"],
+            multiprocess_mode="mostrecent",
             registry=self.registry,
         )
 
@@ -59,7 +65,12 @@ class HttpMetrics:
         self.latency.labels(method, route).observe(seconds)
 
     def render(self) -> HTTPResponse:
-        return raw(generate_latest(self.registry), content_type=CONTENT_TYPE_LATEST)
+        """This process's metrics; with several web processes, all of theirs added up."""
+        registry = self.registry
+        if metrics_shared():
+            registry = CollectorRegistry()
+            MultiProcessCollector(registry)
+        return raw(generate_latest(registry), content_type=CONTENT_TYPE_LATEST)
 
 
 def _route_label(request: Request) -> str:

@@ -10,9 +10,10 @@ A message is marked sent in its own commit right after the platform accepts it. 
 take no idempotency key, so a process killed between the two leaves a message nobody knows the
 fate of. WhatsApp says later: before each send the message's `not_before` moves on by the
 in-doubt wait, and the send carries the message's tag; Meta's status webhook for that tag marks
-it sent (web/webhooks/whatsapp.py), and only if none came by then is it sent again (a reply of
-several WhatsApp messages is tagged on its last: cut short between them, its first parts go
-twice). Telegram never says, so there the next sender sends it again (see docs/operations.md).
+it sent (web/webhooks/whatsapp.py), and only if none came by then is it sent again. A reply
+WhatsApp takes as several messages records each part as it goes (`parts_sent`), each part tagged
+too, so one cut short between them resumes after the parts that went. Telegram never says, so
+there the next sender sends it again (see docs/operations.md).
 """
 
 import asyncio
@@ -244,6 +245,8 @@ class ChatSender:
             reply,
             replacing=replacing,
             tag=message_tag(message.id),
+            parts_sent=message.parts_sent,
+            on_part_sent=lambda parts: self._update(message, parts_sent=parts),
         )
 
     async def _replaced(self, message: OutgoingMessage, key: str) -> str | None:

@@ -13,7 +13,7 @@ from aiogram.exceptions import (
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, Message
 
 from bots.conversation.messages import Reply
-from bots.delivery import RateLimited, SendFailed, Sent, Unreachable
+from bots.delivery import PartsSent, RateLimited, SendFailed, Sent, Unreachable
 from bots.telegram.bots import TelegramBots
 from core.channels.models import ChannelAccount
 
@@ -44,7 +44,10 @@ class TelegramSender:
         *,
         replacing: str | None,
         tag: str,
+        parts_sent: int = 0,
+        on_part_sent: PartsSent | None = None,
     ) -> Sent:
+        # One reply is one Telegram message: there are no parts to count.
         bot = self.bots.bot(credentials["token"])
         markup = keyboard(reply)
         try:

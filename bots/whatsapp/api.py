@@ -2,7 +2,8 @@
 the delivery layer's words why a message did not go.
 
 WhatsApp cannot edit a sent message, so a reply that replaces another is sent anew. One reply
-may take more than one message (an image before a list, a link button after the main message).
+may take more than one message (an image before a list, a link button after the main message);
+the chat sender records each as it goes, so none is sent twice.
 """
 
 from typing import Any
@@ -15,6 +16,7 @@ from bots.conversation.messages import Link, Option, Reply
 from bots.delivery import (
     DeliveryProblem,
     OutsideWindow,
+    PartsSent,
     RateLimited,
     SendFailed,
     Sent,
@@ -22,6 +24,7 @@ from bots.delivery import (
 )
 from core.channels.errors import ChannelRejected
 from core.channels.models import ChannelAccount
+from core.channels.outgoing import part_tag
 from core.errors import ServiceUnavailable
 
 log = structlog.get_logger("confetti.whatsapp")
@@ -77,18 +80,27 @@ class WhatsAppSender:
         *,
         replacing: str | None,
         tag: str,
+        parts_sent: int = 0,
+        on_part_sent: PartsSent | None = None,
     ) -> Sent:
-        """Send every message `reply` takes; the last one's wamid comes back.
+        """Send the messages `reply` takes but the first `parts_sent`; the last one's wamid
+        comes back.
 
-        `replacing` is ignored: WhatsApp cannot edit. If a later message of the reply fails, the
-        earlier ones have gone; a retry sends them again. Only the last carries `tag`: its
-        status says the whole reply went.
+        `replacing` is ignored: WhatsApp cannot edit. After each message but the last,
+        `on_part_sent` records how many went, so a retry after a failure between them goes on
+        from there. Each carries a tag: the last `tag`, whose status says the whole reply went;
+        the others `tag:<part>`, whose status says that part went (should the process die
+        before it recorded so).
         """
         contents = render_reply(reply)
-        contents[-1] = {**contents[-1], "biz_opaque_callback_data": tag}
+        last = len(contents) - 1
         sent = Sent(provider_message_id=None)
-        for content in contents:
+        for part in range(min(parts_sent, last), last + 1):
+            callback = tag if part == last else part_tag(tag, part)
+            content = {**contents[part], "biz_opaque_callback_data": callback}
             sent = await self._post_message(account, credentials, address, content)
+            if part < last and on_part_sent is not None:
+                await on_part_sent(part + 1)
         return sent
 
     async def send_template(

@@ -90,6 +90,9 @@ class OutgoingMessage(CreatedAt, Base):
     status: Mapped[str] = mapped_column(String(16), default="pending")
     reason: Mapped[str | None] = mapped_column(String(300))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # Of a reply the platform takes as several messages, how many went (all but the last: its
+    # success marks the whole sent): a send cut short between them resumes after these.
+    parts_sent: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     not_before: Mapped[datetime] = mapped_column(UTCDateTime)
     provider_message_id: Mapped[str | None] = mapped_column(String(128))
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -70,16 +70,34 @@ def message_tag(message_id: int) -> str:
     return f"{TAG_PREFIX}{message_id}"
 
 
+def part_tag(tag: str, part: int) -> str:
+    """The tag of a part of a message (0-based) that is not its last; the last carries the
+    message's own tag, whose status settles the whole."""
+    return f"{tag}:{part}"
+
+
 def tagged_message_id(tag: str | None) -> int | None:
     """The message a status update's tag names; None for a tag not ours (another app on the
     same number may tag its own messages)."""
+    tagged = tagged_part(tag)
+    return tagged[0] if tagged else None
+
+
+def tagged_part(tag: str | None) -> tuple[int, int | None] | None:
+    """The message and part (None: its last, or its only one) a status update's tag names."""
     if not tag or not tag.startswith(TAG_PREFIX):
         return None
-    number = tag[len(TAG_PREFIX) :]
-    if not (number.isascii() and number.isdigit() and len(number) < 19):
+    number, _, part = tag[len(TAG_PREFIX) :].partition(":")
+    if not (_is_number(number) and (not part or _is_number(part))):
         return None
     message_id = int(number)
-    return message_id if 0 < message_id <= MAX_MESSAGE_ID else None
+    if not 0 < message_id <= MAX_MESSAGE_ID:
+        return None
+    return message_id, int(part) if part else None
+
+
+def _is_number(text: str) -> bool:
+    return text.isascii() and text.isdigit() and len(text) < 19
 
 
 # What a later status can change: "it went" settles a message still pending (its send was cut
@@ -93,16 +111,17 @@ async def statuses_of_tagged(
     """The current status of each of this account's messages that these tags name, by tag: most
     status updates confirm what the sender recorded already, and need no write transaction (on
     SQLite, no wait for the one write lock)."""
-    by_id = {tagged_message_id(tag): tag for tag in tags if tag}
-    by_id.pop(None, None)
-    if not by_id:
+    ids = {tag: tagged_message_id(tag) for tag in tags if tag}
+    wanted = {message_id for message_id in ids.values() if message_id is not None}
+    if not wanted:
         return {}
     rows = await session.execute(
         select(OutgoingMessage.id, OutgoingMessage.status).where(
-            OutgoingMessage.id.in_(by_id), OutgoingMessage.account_id == account.id
+            OutgoingMessage.id.in_(wanted), OutgoingMessage.account_id == account.id
         )
     )
-    return {by_id[message_id]: status for message_id, status in rows}
+    status_of = {message_id: status for message_id, status in rows}
+    return {tag: status_of[ids[tag]] for tag in ids if ids[tag] in status_of}
 
 
 async def record_delivery_status(
@@ -116,13 +135,21 @@ async def record_delivery_status(
 ) -> bool:
     """The platform's later word on one of this account's messages: it went (sent, delivered,
     read), which settles a message whose send was cut short; or it failed after all. Returns
-    whether a message changed."""
-    message_id = tagged_message_id(tag)
-    if message_id is None:
+    whether a message changed. A part that went (not the last) says only that the parts up
+    to it need not be sent again."""
+    tagged = tagged_part(tag)
+    if tagged is None:
         return False
+    message_id, part = tagged
     ours = (OutgoingMessage.id == message_id) & (OutgoingMessage.account_id == account.id)
     changeable = OutgoingMessage.status.in_(CHANGED_BY_STATUS[delivered])
-    if delivered:
+    if delivered and part is not None:
+        statement = (
+            update(OutgoingMessage)
+            .where(ours, changeable, OutgoingMessage.parts_sent <= part)
+            .values(parts_sent=part + 1)
+        )
+    elif delivered:
         statement = (
             update(OutgoingMessage)
             .where(ours, changeable)

@@ -146,7 +146,7 @@ class FakeWhatsApp:
         self.templates: set[str] | None = None  # approved template names; None = any
         self.delay = 0.0
         self.reports: list[StatusReport] = []
-        self._failures: deque[GraphError] = deque()
+        self._failures: deque[GraphError | None] = deque()  # None: this one goes through
         self._runner: web.AppRunner | None = None
         self._reporting: _Reporting | None = None
         self._report_tasks: set[asyncio.Task[None]] = set()
@@ -242,10 +242,16 @@ class FakeWhatsApp:
         self.closed_windows.add(_digits(to))
 
     def fail_next(
-        self, status: int = 429, code: int = 130429, details: str | None = None, times: int = 1
+        self,
+        status: int = 429,
+        code: int = 130429,
+        details: str | None = None,
+        times: int = 1,
+        after: int = 0,
     ) -> None:
-        """Make the next ``times`` message sends fail (130429, 131056, 131000, ...)."""
-        self._failures.extend([GraphError(status, code, details)] * times)
+        """Make ``times`` message sends fail (130429, 131056, 131000, ...), once the next
+        ``after`` have gone through."""
+        self._failures.extend([None] * after + [GraphError(status, code, details)] * times)
 
     def sent(self, to: str | None = None, type: str | None = None) -> list[Call]:
         """Messages accepted (status 200), optionally filtered; ``calls`` has every request."""
@@ -323,8 +329,8 @@ class FakeWhatsApp:
         return web.json_response(call.response)
 
     def _send(self, body: dict[str, Any]) -> dict[str, Any]:
-        if self._failures:
-            raise self._failures.popleft()
+        if self._failures and (failure := self._failures.popleft()) is not None:
+            raise failure
         if body.get("messaging_product") != "whatsapp":
             raise GraphError(400, 100, "The parameter messaging_product is required.")
         if body.get("status") == "read":  # mark-as-read uses the same endpoint

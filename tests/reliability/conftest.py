@@ -2,22 +2,15 @@
 (`processes.ON_POSTGRES`; the embedded-default test builds its own SQLite file), against the fake
 Telegram and WhatsApp servers. The other reliability tests run on both databases."""
 
-import asyncio
-import shutil
-import subprocess
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from uuid import uuid4
 
-import aio_pika
 import pytest
-from aio_pika.exceptions import AMQPError
-from yarl import URL
 
 from core.broker import RabbitBroker
 from core.settings import Settings
 from tests.activities.shop import shop  # noqa: F401  (a merchant driving the API)
-from tests.fixtures.services import unreachable
+from tests.fixtures.tcp_proxy import rabbitmq_proxy  # noqa: F401  (RabbitMQ, to cut off)
 from tests.web.conftest import app, client, memory_broker  # noqa: F401  (the app in-process)
 from workers.registry import QUEUE_NAMES
 
@@ -50,66 +43,3 @@ async def worker_env(
         await cleanup.declare_queue(queue, ())
     await cleanup.close()
     await cleanup.destroy()
-
-
-class RabbitControl:
-    """The local RabbitMQ node through `rabbitmqctl`: its application stopped and started again
-    while the Erlang node, and so every durable queue and persistent message, stays."""
-
-    def __init__(self, amqp_url: str) -> None:
-        self.amqp_url = amqp_url
-
-    async def ctl(self, *args: str, within: float = 60) -> None:
-        process = await asyncio.create_subprocess_exec(
-            "rabbitmqctl", *args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
-        )
-        try:
-            output, _ = await asyncio.wait_for(process.communicate(), within)
-        except TimeoutError:
-            process.kill()
-            await process.wait()
-            raise AssertionError(f"rabbitmqctl {' '.join(args)} took over {within} s") from None
-        assert process.returncode == 0, f"rabbitmqctl {' '.join(args)}: {output.decode()}"
-
-    @asynccontextmanager
-    async def stopped(self) -> AsyncIterator[None]:
-        """RabbitMQ down for the body; always started again, and answering, afterwards (even
-        if stopping it failed half-way)."""
-        try:
-            await self.ctl("stop_app")
-            yield
-        finally:
-            await self.ctl("start_app")
-            await self.answering()
-
-    async def answering(self, within: float = 60) -> None:
-        """Until the port accepts connections and the broker opens a channel."""
-        async with asyncio.timeout(within):
-            while True:
-                try:
-                    connection = await aio_pika.connect(self.amqp_url, timeout=2)
-                    async with connection, connection.channel():
-                        return
-                except (OSError, AMQPError, TimeoutError):
-                    await asyncio.sleep(0.2)
-
-
-@pytest.fixture
-def rabbitmq(amqp_url: str) -> RabbitControl:
-    """The local RabbitMQ, to stop and start (skipped, or failed under CI=true, if
-    `rabbitmqctl` cannot control the server the tests use)."""
-    host = URL(amqp_url).host
-    if host not in ("127.0.0.1", "localhost", "::1"):
-        unreachable("rabbitmqctl", f"RabbitMQ at {host} is not on this machine")
-    if shutil.which("rabbitmqctl") is None:
-        unreachable("rabbitmqctl", "not on PATH, so RabbitMQ cannot be restarted")
-    try:
-        status = subprocess.run(
-            ["rabbitmqctl", "-q", "status"], capture_output=True, text=True, timeout=60
-        )
-    except subprocess.TimeoutExpired:
-        unreachable("rabbitmqctl", "`rabbitmqctl status` did not answer within 60 s")
-    if status.returncode != 0:
-        reason = (status.stderr or status.stdout).strip().splitlines()[:1]
-        unreachable("rabbitmqctl", f"`rabbitmqctl status` failed: {' '.join(reason)}")
-    return RabbitControl(amqp_url)

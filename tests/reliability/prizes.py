@@ -124,6 +124,7 @@ class Shop:
     customers: dict[int, uuid.UUID]  # user id -> customer id
     winning_play: dict[str, Any]  # a real winning try's Play columns, to copy
     winning_event: dict[str, Any]  # and its `prize.won` event's payload
+    api_key: str  # the merchant's, to play through the API
 
     @property
     def copied_users(self) -> tuple[int, ...]:
@@ -135,7 +136,7 @@ async def open_shop(db: Database, chat: Messenger, *, customers: int = PRIZES) -
     """A merchant with a bot or number (fast enough not to throttle the test), a live wheel
     whose only real prize is practically always won, `customers` who wrote to it just now, and
     the first `REAL_PLAYS` of them winning the prize through the real play service."""
-    merchant, _ = await merchant_with_key(db, name="Reliable Shop")
+    merchant, api_key = await merchant_with_key(db, name="Reliable Shop")
     async with db.transaction() as session:
         account = await save_account(
             session,
@@ -177,7 +178,7 @@ async def open_shop(db: Database, chat: Messenger, *, customers: int = PRIZES) -
             await session.execute(select(Event.payload).where(Event.type == "prize.won"))
         ).scalars()
         payload = next(p for p in won if p["play_id"] == str(play_id))
-    return Shop(merchant.id, activity.id, account.id, chat, users, ids, columns, payload)
+    return Shop(merchant.id, activity.id, account.id, chat, users, ids, columns, payload, api_key)
 
 
 async def _customers_who_chatted(

@@ -185,8 +185,9 @@ async def test_a_list_with_an_image_sends_the_image_first(
     assert [call.type for call in calls] == ["image", "interactive"]
     assert calls[1].body["interactive"]["type"] == "list"
     assert sent.provider_message_id == calls[1].response["messages"][0]["id"]
-    # Only the last message carries the tag: its status says the whole reply went.
-    assert "biz_opaque_callback_data" not in calls[0].body
+    # The last message carries the reply's tag: its status says the whole reply went. The
+    # image's names its part, so its status says that part need not go again.
+    assert calls[0].body["biz_opaque_callback_data"] == "confetti:1:0"
     assert calls[1].body["biz_opaque_callback_data"] == "confetti:1"
 
 
