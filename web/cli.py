@@ -1,4 +1,4 @@
-"""The `confetti` command: serve, worker, migrate, demo, merchants, staff, codes."""
+"""The `confetti` command: serve, worker, migrate, demo, merchants, staff, codes, verify, dlq."""
 
 import asyncio
 import signal
@@ -19,7 +19,7 @@ from sanic.worker.process import WorkerProcess
 from bots.telegram.staff_links import StaffLink, telegram_staff_link
 from core.activities.service import activities_by_name, find_activity
 from core.activities.verify import FairnessReport, fairness_report
-from core.broker import REASON_HEADER, Broker, BrokerUnavailable, broker_from_url
+from core.broker import Broker, BrokerUnavailable, broker_from_url
 from core.codes.service import find_batch, import_codes
 from core.db import Database
 from core.demo import ensure_demo_merchant, ensure_demo_owner
@@ -27,25 +27,17 @@ from core.errors import ConfettiError, ValidationFailed
 from core.merchants.schemas import MerchantCreate
 from core.merchants.service import create_merchant, issue_api_key
 from core.migrations import upgrade_to_head
-from core.observability import configure_logging, metrics_shared, share_metrics_between_processes
-from core.settings import Settings, SettingsError, load_settings
+from core.observability import metrics_shared, share_metrics_between_processes
+from core.settings import Settings
 from core.staff.models import Role
 from core.staff.service import merchant_staff_by_email
 from core.stock.fanout import SoldOutFanout
+from web.cli_dlq import dlq
+from web.cli_settings import command_settings
 
 log = structlog.get_logger("confetti.cli")
 
 WORKER_START_SECONDS = 120
-
-
-def _settings() -> Settings:
-    try:
-        settings = load_settings()
-    except SettingsError as exc:
-        click.echo(f"confetti: {exc}", err=True)
-        sys.exit(2)
-    configure_logging(settings.log_level, settings.log_format)
-    return settings
 
 
 @click.group()
@@ -56,7 +48,7 @@ def main() -> None:
 @main.command()
 def migrate() -> None:
     """Apply database migrations up to the newest."""
-    settings = _settings()
+    settings = command_settings()
 
     async def run() -> None:
         db = Database(settings)
@@ -72,7 +64,7 @@ def migrate() -> None:
 @main.command()
 def demo() -> None:
     """Create the demo merchant if needed and print where to start."""
-    settings = _settings()
+    settings = command_settings()
 
     async def run() -> tuple[str, str, tuple[str, str], list[tuple[str, str]]]:
         db = Database(settings)
@@ -123,7 +115,7 @@ def demo() -> None:
 )
 def serve(host: str | None, port: int | None, web_only: bool) -> None:
     """Run the web app, and unless --web-only the relay and consumers in the same process."""
-    settings = _settings()
+    settings = command_settings()
     settings.host = host or settings.host
     settings.port = port if port is not None else settings.port
     if settings.workers > 1 and not metrics_shared():  # an operator's own directory is kept
@@ -153,7 +145,7 @@ def serve(host: str | None, port: int | None, web_only: bool) -> None:
 @main.command()
 def worker() -> None:
     """Run the outbox relay and the consumers only (production: several at once)."""
-    settings = _settings()
+    settings = command_settings()
     asyncio.run(_run_worker(settings))
 
 
@@ -214,7 +206,7 @@ def merchants() -> None:
 @click.option("--timezone", required=True, help="IANA timezone, e.g. Europe/Madrid.")
 def create_merchant_command(name: str, currency: str, timezone: str) -> None:
     """Create a merchant and print its first API key (shown only this once)."""
-    settings = _settings()
+    settings = command_settings()
     try:
         data = MerchantCreate(name=name, currency=currency, timezone=timezone)
     except ValidationError as exc:
@@ -256,7 +248,7 @@ def staff_link_command(merchant_id: uuid.UUID, role: str | None, email: str | No
         raise click.UsageError(
             "give either --role (a new staff member) or --email (an existing one)"
         )
-    settings = _settings()
+    settings = command_settings()
 
     async def run() -> StaffLink:
         db = Database(settings)
@@ -294,7 +286,7 @@ def codes() -> None:
 @click.option("--batch", "batch_id", required=True, type=click.UUID, help="An imported batch.")
 def import_codes_command(file: Path, batch_id: uuid.UUID) -> None:
     """Import a partner's CSV of codes into a batch: every row good, or nothing imported."""
-    settings = _settings()
+    settings = command_settings()
     data = file.read_bytes()
 
     async def run() -> tuple[int, int]:
@@ -327,7 +319,7 @@ def import_codes_command(file: Path, batch_id: uuid.UUID) -> None:
 @click.option("--activity", "activity_id", required=True, type=click.UUID)
 def verify(activity_id: uuid.UUID) -> None:
     """Re-check every try of an ended activity against its revealed server seed."""
-    settings = _settings()
+    settings = command_settings()
 
     async def run() -> FairnessReport:
         db = Database(settings)
@@ -351,59 +343,4 @@ def verify(activity_id: uuid.UUID) -> None:
     sys.exit(0 if report.seed_matches_hash and not report.mismatches else 1)
 
 
-@main.group()
-def dlq() -> None:
-    """Inspect and replay the dead-letter queues of the consumers."""
-
-
-def _queues(name: str | None) -> list[str]:
-    from workers.registry import QUEUE_NAMES
-
-    names = list(QUEUE_NAMES)
-    if name is not None and name not in names:
-        raise click.BadParameter(f"one of: {', '.join(names)}", param_hint="--queue")
-    return [name] if name else names
-
-
-async def _with_broker(settings: Settings, action):
-    broker = broker_from_url(settings.broker_url, namespace=settings.broker_namespace)
-    await broker.connect()
-    try:
-        return await action(broker)
-    finally:
-        await broker.close()
-
-
-@dlq.command("list")
-@click.option("--queue", help="One consumer's queue (default: all).")
-def dlq_list(queue: str | None) -> None:
-    """Every dead message: queue, id, topic, failures and why."""
-    settings = _settings()
-    queues = _queues(queue)
-
-    async def run(broker) -> list[tuple[str, object]]:
-        return [(name, m) for name in queues for m in await broker.dead_letters(name)]
-
-    dead = asyncio.run(_with_broker(settings, run))
-    for name, message in dead:
-        reason = message.headers.get(REASON_HEADER, "failed every delivery")
-        click.echo(f"{name}\t{message.id}\t{message.topic}\t{message.delivery_count}\t{reason}")
-    click.echo(f"{len(dead)} dead message(s).", err=True)
-
-
-@dlq.command("replay")
-@click.argument("message_id", required=False)
-@click.option("--all", "replay_all", is_flag=True, help="Replay every dead message.")
-@click.option("--queue", help="One consumer's queue (default: all).")
-def dlq_replay(message_id: str | None, replay_all: bool, queue: str | None) -> None:
-    """Put a dead message (by id) or all of them back on their queue."""
-    if bool(message_id) == replay_all:
-        raise click.UsageError("give a message id or --all")
-    settings = _settings()
-    queues = _queues(queue)
-
-    async def run(broker) -> int:
-        return sum([await broker.replay_dead_letters(name, message_id) for name in queues])
-
-    moved = asyncio.run(_with_broker(settings, run))
-    click.echo(f"Replayed {moved} message(s).")
+main.add_command(dlq)
