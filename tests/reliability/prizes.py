@@ -51,7 +51,7 @@ PHONE_NUMBER_ID = "109876543210987"
 WA_TOKEN = "EAAG-reliability-fake-access-token"
 APP_SECRET = "reliability-app-secret"
 PRIZE = "Golden sticker"
-PRIZES = 2_000
+PRIZES = 800
 REAL_PLAYS = 20  # customers who go through the real services; the rest are copies
 CHUNK = 250  # customers per transaction while seeding
 # The chat sender's messages in flight at once: a sender killed after Telegram accepted them but

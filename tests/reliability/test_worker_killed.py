@@ -1,5 +1,5 @@
-"""A `confetti worker` killed with SIGKILL in the middle of a batch of prize events (2,000 on
-Telegram, 1,000 on WhatsApp), then replaced: no event is lost, each has its effect once.
+"""A `confetti worker` killed with SIGKILL in the middle of a batch of prize events (800 on
+Telegram, 400 on WhatsApp), then replaced: no event is lost, each has its effect once.
 
 The chat messages the dead worker had in flight are where the channels differ. Telegram cannot
 say whether one went, so it may arrive twice. Meta's status webhooks (reaching a `confetti serve
@@ -42,7 +42,10 @@ STATUS_DELAY = 0.5
 # Half as many customers on WhatsApp: a message costs more there (a commit before the send, two
 # status webhooks handled by a second process), and those in doubt at the kill are at most the
 # sender's messages in flight, however many more wait.
-WHATSAPP_CUSTOMERS = 1_000
+WHATSAPP_CUSTOMERS = 400
+# Prize messages received before the kill: enough that the relay, the consumers and the sender
+# all have work in hand, few enough that most of the batch is still to come.
+KILL_AT = 100
 
 
 async def test_worker_killed_mid_batch_loses_no_prize_and_notifies_each_once(
@@ -101,7 +104,7 @@ async def kill_worker_mid_batch(
     second, started = None, time.monotonic()
     try:
         # Mid-batch: the relay, the consumers and the sender all have work in hand.
-        await wait_until(lambda: len(prize_messages(shop)) >= 200, within=90)
+        await wait_until(lambda: len(prize_messages(shop)) >= KILL_AT, within=90)
         await kill(first)
         doubt = await in_doubt(db, shop)  # first: a status webhook may settle one any moment
         at_kill, killed = await progress(db, shop), time.monotonic()
