@@ -18,6 +18,7 @@ from pydantic import (
 from core.clock import UtcTimestamp
 from core.customers.schemas import ExternalId
 from core.errors import ValidationFailed
+from core.json_numbers import number_only
 from core.money import Money, PositiveMoney
 
 CouponKind = Literal["fixed", "threshold", "free_order", "percent"]
@@ -25,17 +26,10 @@ TemplateStatus = Literal["draft", "active", "paused", "archived"]
 ScopeValue = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 
 
-def _number_only(value: object) -> object:
-    """Decimal would read "12.5" too; like every number in the API, a percent is a number."""
-    if isinstance(value, str | bool):
-        raise ValueError("a percent is a JSON number, such as 12.5")
-    return value
-
-
 # A JSON number in and out (Decimal inside, so 12.5 % stays exact).
 Percent = Annotated[
     Decimal,
-    BeforeValidator(_number_only),
+    BeforeValidator(number_only("12.5")),
     Field(gt=0, le=100, max_digits=5, decimal_places=2),
     WithJsonSchema({"type": "number", "minimum": 0.01, "maximum": 100}),
     PlainSerializer(float, return_type=float, when_used="json"),

@@ -5,6 +5,7 @@ from typing import Annotated, Literal
 
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     PlainSerializer,
@@ -15,6 +16,7 @@ from pydantic import (
 
 from core.customers.schemas import ExternalId
 from core.errors import ValidationFailed
+from core.json_numbers import number_only
 from core.merchants.schemas import check_currency
 from core.money import Money, PositiveMoney
 from core.rewards.schemas import GrantedReward, Reward
@@ -31,6 +33,7 @@ EntryKind = Literal["earn", "spend", "expire", "adjust", "reverse"]
 # 0.50. A rate, not an amount, so a decimal inside (exact) and a JSON number outside.
 PointValue = Annotated[
     Decimal,
+    BeforeValidator(number_only("0.5")),
     Field(ge=0, le=10**6, max_digits=12, decimal_places=4),
     WithJsonSchema(
         {

@@ -65,6 +65,7 @@ BAD_SETTINGS = [
     ({"expiry": "weekly"}, "expiry"),
     ({"expiry": "never", "point_value": -1}, "point_value"),
     ({"expiry": "never", "point_value": 0.00001}, "point_value"),
+    ({"expiry": "never", "point_value": "0.5"}, "point_value"),
 ]
 
 
