@@ -140,7 +140,7 @@ def simulate_run(
         key = fairness.pick(table, rng.randbytes(16))
         prize = by_key[key]
         if not can_win(prize, stock_left.get(key, 0), budget_left):
-            key, prize = str(consolation.id), consolation
+            key = str(consolation.id)
             winnable = (p for p in prizes if can_win(p, stock_left.get(str(p.id), 0), budget_left))
             table = draw_table(table_entries(winnable))
         elif not prize.consolation:
