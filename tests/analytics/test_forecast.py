@@ -2,6 +2,7 @@
 enumerated with its probability, and the Monte Carlo answer must lie within four standard
 errors of the exact mean for the number of runs it made."""
 
+import asyncio
 import math
 import uuid
 from fractions import Fraction
@@ -104,6 +105,17 @@ async def test_the_same_seed_gives_the_same_forecast(client, db) -> None:
     first = (await ask(shop, wheel, expected_players=3, tries_per_player=2)).json
     again = await ask(shop, wheel, expected_players=3, tries_per_player=2, seed=first["seed"])
     assert again.json == first
+
+
+async def test_concurrent_forecasts_with_one_seed_all_give_the_same_answer(client, db) -> None:
+    """Forecasts run side by side in threads: none may disturb another's draws."""
+    shop = await Shop(client, db).open()
+    wheel = await shop.created(stock_one_and_unlimited())
+    body = {"expected_players": 50, "tries_per_player": 2, "seed": 7}
+    answers = await asyncio.gather(*(ask(shop, wheel, **body) for _ in range(8)))
+    assert all(answer.status == 200 for answer in answers)
+    assert all(answer.json == answers[0].json for answer in answers)
+    assert answers[0].json["runs"] == 1000
 
 
 async def test_the_budget_falls_back_to_the_consolation_prize_and_quotas_cap_the_tries(
