@@ -156,6 +156,16 @@ async def test_bad_forecast_requests_are_refused_with_what_to_fix(client, db) ->
         assert response.status == 422, (body, response.text)
 
 
+async def test_a_red_envelope_has_no_prizes_to_forecast(client, db) -> None:
+    shop = await Shop(client, db).open()
+    envelope = {"pot": 1000, "shares": 4, "min_share": 10}
+    pot = await shop.created(
+        {"kind": "red_envelope", "name": "Lunar pot", **window(), "envelope": envelope}
+    )
+    response = await ask(shop, pot, expected_players=1, tries_per_player=1)
+    assert response.status == 422 and "lucky draws and marquees" in response.text
+
+
 async def test_another_merchants_activity_has_no_forecast(client, db) -> None:
     shop = await Shop(client, db).open()
     wheel = await shop.created(stock_one_and_unlimited())
