@@ -170,7 +170,7 @@ class ForecastRequest(BaseModel):
         ge=1, description="Tries each would take (capped by the activity's tries per customer)"
     )
     seed: StrictInt | None = Field(
-        default=None, ge=0, lt=2**63, description="Repeat an earlier answer with its seed"
+        default=None, ge=0, le=2**63 - 1, description="Repeat an earlier answer with its seed"
     )
 
 
