@@ -14,6 +14,7 @@ from core.activities.errors import NotEligible, NotLive
 from core.activities.groups import open_together, pay_share, take_share
 from core.activities.models import DRAW_KINDS, Activity, Play, Prize
 from core.activities.prizes import (
+    consolation_of,
     current_table,
     draw_table,
     known_sold_out,
@@ -102,7 +103,7 @@ async def _draw(
     table = await current_table(session, activity.id)
     digest = fairness.roll(activity.server_seed, client_seed, nonce)
     drawn = prizes[fairness.pick(draw_table(table.entries), digest)]
-    consolation = next(prize for prize in prizes.values() if prize.consolation)
+    consolation = consolation_of(prizes.values())
     granted, reward = drawn, await _win(session, activity, customer, drawn)
     if reward is None:
         # The prize ran out (its stock, the budget, or what it grants: a sold-out coupon, an

@@ -2,7 +2,9 @@
 runs out (every version kept, so each try can be re-checked against the table it was drawn from)."""
 
 import uuid
+from collections.abc import Iterable
 from functools import lru_cache
+from typing import Protocol, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -13,6 +15,37 @@ from core.activities.schemas import PrizeIn
 from core.db import upsert_insert
 from core.stock import service as stock
 from core.stock.sold_out import marks_of
+
+
+class PrizeTerms(Protocol):
+    """What the draw needs to know of a prize: a `Prize` row, or the forecast's copy of one."""
+
+    id: uuid.UUID
+    weight: int
+    stock: int | None
+    cost: int
+    consolation: bool
+
+
+def table_entries(prizes: Iterable[PrizeTerms]) -> list[list]:
+    """A prize table's (key, weight) entries, in the prizes' order."""
+    return [[str(prize.id), prize.weight] for prize in prizes]
+
+
+def can_win(prize: PrizeTerms, stock_left: int, budget_left: int | None) -> bool:
+    """Whether a prize can still be won: stock left (any, when unlimited) and its cost within
+    what is left of the budget (`None`: no budget). The consolation prize always can."""
+    return (prize.stock is None or stock_left > 0) and (
+        prize.consolation or budget_left is None or prize.cost <= budget_left
+    )
+
+
+AnyPrize = TypeVar("AnyPrize", bound=PrizeTerms)
+
+
+def consolation_of(prizes: Iterable[AnyPrize]) -> AnyPrize:
+    """What a draw grants instead of a prize that cannot be won."""
+    return next(prize for prize in prizes if prize.consolation)
 
 
 async def prizes_of(session: AsyncSession, activity_id: uuid.UUID) -> list[Prize]:
@@ -47,7 +80,7 @@ def add_prizes(session: AsyncSession, activity: Activity, prizes: list[PrizeIn])
 async def save_table(
     session: AsyncSession, activity: Activity, version: int, prizes: list[Prize]
 ) -> PrizeTable:
-    entries = [[str(p.id), p.weight] for p in prizes]
+    entries = table_entries(prizes)
     table = PrizeTable(
         activity_id=activity.id,
         version=version,
@@ -112,12 +145,7 @@ async def winnable_among(
         budget_left = await stock.remaining_stock(session, activity.budget_owner)
     stocked = [prize.id for prize in prizes if prize.stock is not None]
     left = await stock.remaining_stocks(session, PRIZE_STOCK_KIND, stocked) if stocked else {}
-    return [
-        prize
-        for prize in prizes
-        if (prize.stock is None or left.get(prize.id, 0) > 0)
-        and (prize.consolation or budget_left is None or prize.cost <= budget_left)
-    ]
+    return [prize for prize in prizes if can_win(prize, left.get(prize.id, 0), budget_left)]
 
 
 async def rebuild_table(session: AsyncSession, activity: Activity, prizes: list[Prize]) -> None:
@@ -125,7 +153,7 @@ async def rebuild_table(session: AsyncSession, activity: Activity, prizes: list[
     it differs from the latest. The latest is read again, not taken from the start of the try:
     a concurrent try has usually rebuilt it already, and comparing with a stale version would
     make every such try insert it again and queue on the first one's uncommitted row."""
-    winnable = [[str(p.id), p.weight] for p in await winnable_among(session, activity, prizes)]
+    winnable = table_entries(await winnable_among(session, activity, prizes))
     latest = await current_table(session, activity.id)
     if winnable == latest.entries:
         return

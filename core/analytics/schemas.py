@@ -5,7 +5,7 @@ import uuid
 from datetime import date, datetime
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 Step = Literal["viewed", "joined", "played", "won", "reward_used"]
 STEPS: tuple[Step, ...] = ("viewed", "joined", "played", "won", "reward_used")
@@ -161,3 +161,49 @@ class CodeBatchRow(BaseModel):
 
 class CodeBatchReport(BaseModel):
     rows: list[CodeBatchRow]
+
+
+class ForecastRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    expected_players: StrictInt = Field(ge=1, description="Customers expected to play")
+    tries_per_player: StrictInt = Field(
+        ge=1, description="Tries each would take (capped by the activity's tries per customer)"
+    )
+    seed: StrictInt | None = Field(
+        default=None, ge=0, le=2**63 - 1, description="Repeat an earlier answer with its seed"
+    )
+
+
+class CostSpread(BaseModel):
+    mean: int = Field(description="Mean total cost of the runs, minor units")
+    p50: int
+    p90: int
+    p99: int = Field(description="99 of 100 runs cost at most this")
+
+
+class ForecastPrize(BaseModel):
+    prize_id: uuid.UUID
+    name: str
+    consolation: bool
+    stock: int | None
+    cost: int
+    expected_wins: float = Field(description="Mean times granted per run (the fall backs too)")
+    runs_out_chance: float | None = Field(
+        description="Share of runs it ran out in (null: no stock)"
+    )
+
+
+class Forecast(BaseModel):
+    activity_id: uuid.UUID
+    seed: int = Field(description="Send it back to get the same answer")
+    runs: int
+    expected_players: int
+    tries_per_player: int = Field(description="As asked, within the activity's tries per customer")
+    currency: str
+    budget: int | None
+    cost: CostSpread = Field(description="Total configured cost of the prizes won, per run")
+    budget_hit_chance: float | None = Field(
+        description="Share of runs in which the budget ran short of a prize (null: no budget)"
+    )
+    points_spent: int = Field(description="Points the players pay to play, all tries together")
+    prizes: list[ForecastPrize]

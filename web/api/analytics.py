@@ -1,5 +1,6 @@
 """Analytics: per activity (funnel, prizes, money) and per tool (coupons, refused codes,
-points, code batches). Each answers JSON, or with `?format=csv` streams its `rows` as CSV."""
+points, code batches). Each answers JSON, or with `?format=csv` streams its `rows` as CSV.
+And an activity's forecast before launch, simulated from its configuration."""
 
 import uuid
 from collections.abc import Callable, Iterable
@@ -17,6 +18,7 @@ from core.activities.service import get_activity
 from core.analytics.codes import code_batch_report
 from core.analytics.coupons import coupon_report
 from core.analytics.filters import CHANNELS, Filters
+from core.analytics.forecast import forecast, plan_forecast
 from core.analytics.funnel import DEFAULT_WINDOW_DAYS, activity_funnel
 from core.analytics.money import money_report
 from core.analytics.points import points_report
@@ -24,6 +26,8 @@ from core.analytics.prizes import prize_report
 from core.analytics.schemas import (
     CodeBatchReport,
     CouponReport,
+    Forecast,
+    ForecastRequest,
     Funnel,
     MoneyReport,
     PointsReport,
@@ -35,8 +39,10 @@ from core.clock import UtcTimestamp
 from core.csv_text import csv_text
 from core.errors import ValidationFailed
 from web.auth import api_blueprint, current_merchant
+from web.body import parse_body
 from web.openapi_docs import document
 from web.query import choice_param
+from web.responses import model_response
 
 bp = api_blueprint("analytics")
 PREFIX = "/analytics"
@@ -235,3 +241,23 @@ async def code_batches(request: Request) -> HTTPResponse | None:
     async with request.app.ctx.db.transaction(write=False) as session:
         report = await code_batch_report(session, merchant, filters)
     return await answer(request, report, "code-batches")
+
+
+@bp.post("/activities/<activity_id:uuid>/forecast")
+@document(
+    summary="A draw activity's forecast, in any status: cost p50/p90/p99, the chance of hitting "
+    "the budget, and per prize the expected wins and the chance it runs out (Monte Carlo)",
+    ok=(200, Forecast),
+    body=ForecastRequest,
+    errors=(404,),
+)
+async def activity_forecast(request: Request, activity_id: uuid.UUID) -> HTTPResponse:
+    merchant = current_merchant(request)
+    async with request.app.ctx.db.transaction(write=False) as session:
+        # Whose activity it is comes first: another merchant's is a 404 whatever the body.
+        activity = await get_activity(session, merchant.id, activity_id)
+        planned = await plan_forecast(
+            session, merchant, activity, parse_body(request, ForecastRequest)
+        )
+    # Simulated after the transaction: the runs take seconds and need no connection.
+    return model_response(await forecast(planned))
