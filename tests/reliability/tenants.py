@@ -127,6 +127,8 @@ async def merchant_a(shop: Shop, fakes) -> Tenant:
     broadcast = await created(shop, "/broadcasts", {"text": "Shop A's sale"}, status=202)
     ids["job_id"] = broadcast["id"]
     ids["key_id"] = (await shop.call("get", "/api-keys")).json["items"][0]["id"]
+    manager_email = f"manager@{shop.merchant.id}.example"
+    ids["staff_id"] = str(await staff(shop.db, shop.merchant, Role.MANAGER, manager_email))
     ids["redemption_id"] = await redeemed_coupon(shop, template["id"])
     tenant.coupon_code = (await claimed(shop, template["id"]))["code"]
     return tenant

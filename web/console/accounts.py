@@ -10,11 +10,11 @@ from sanic.response import HTTPResponse, redirect
 from bots.telegram.staff_links import NoTelegramBot, StaffLink, telegram_staff_link
 from core.clock import utcnow
 from core.staff.chats import change_role, list_staff, staff_chats, unlink
-from core.staff.errors import EmailTaken, LockedOut, OwnRoleUnchangeable
+from core.staff.errors import EmailTaken, LockedOut, OwnRoleUnchangeable, StaffNotFound
 from core.staff.login import log_in
 from core.staff.models import Role
 from core.staff.schemas import MIN_PASSWORD_LENGTH, LogIn, SignUp
-from core.staff.service import sign_up
+from core.staff.service import get_staff, sign_up
 from core.staff.sessions import end_all_sessions, end_session, open_session
 from web.console.access import current, requires, safe_next
 from web.console.cookies import clear_session_cookie, session_secret, set_session_cookie
@@ -186,9 +186,21 @@ async def link_new_member(request: Request) -> HTTPResponse:
     return await _issue(request, role=Role(chosen))
 
 
+async def _check_own_member(request: Request, staff_id: uuid.UUID) -> None:
+    """Another merchant's staff member is unknown here (404), before anything else is read."""
+    async with request.app.ctx.db.transaction(write=False) as session:
+        try:
+            member = await get_staff(session, staff_id)
+        except StaffNotFound:
+            member = None
+    if member is None or member.merchant_id != current(request).merchant.id:
+        raise StaffNotFound()
+
+
 @bp.post("/staff/<staff_id:uuid>/role")
 @requires(Role.OWNER)
 async def change_member_role(request: Request, staff_id: uuid.UUID) -> HTTPResponse:
+    await _check_own_member(request, staff_id)
     who = current(request)
     t = translator(request, who)
     chosen = typed(request).get("role", "")
@@ -205,6 +217,7 @@ async def change_member_role(request: Request, staff_id: uuid.UUID) -> HTTPRespo
 @bp.post("/staff/<staff_id:uuid>/unlink")
 @requires(Role.OWNER)
 async def unlink_member(request: Request, staff_id: uuid.UUID) -> HTTPResponse:
+    await _check_own_member(request, staff_id)
     async with request.app.ctx.db.transaction() as session:
         await unlink(session, current(request).merchant.id, staff_id)
     return redirect("/console/staff/", status=303)

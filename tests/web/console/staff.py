@@ -1,6 +1,7 @@
 """Staff accounts and signed-in console clients for the console's tests: plain functions."""
 
 import re
+import uuid
 
 from sanic import Sanic
 from sanic_testing.testing import SanicASGITestClient
@@ -22,11 +23,13 @@ async def owner(db: Database, email: str = "owner@shop.example", **merchant: str
     return created
 
 
-async def staff(db: Database, merchant: Merchant, role: Role, email: str) -> None:
+async def staff(db: Database, merchant: Merchant, role: Role, email: str) -> uuid.UUID:
+    """A staff member who logs in with PASSWORD; their id."""
     async with db.transaction() as session:
-        await add_staff(
+        member = await add_staff(
             session, merchant.id, StaffCreate(email=email, password=PASSWORD), role=role
         )
+        return member.id
 
 
 def another_browser(app: Sanic) -> SanicASGITestClient:
