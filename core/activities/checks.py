@@ -32,7 +32,9 @@ async def problems_of(
     if activity.kind == "red_envelope":
         problems += envelope_problems(activity.settings.get("envelope"))
     if activity.kind == "collection":
-        problems += await _collection_problems(session, activity)
+        problems += await collection_problems(
+            session, activity.merchant_id, activity.settings.get("templates") or []
+        )
     return problems
 
 
@@ -131,14 +133,19 @@ def envelope_problems(envelope: dict | None) -> list[tuple[str, str]]:
     return problems
 
 
-async def _collection_problems(session: AsyncSession, activity: Activity) -> list[tuple[str, str]]:
-    ids = activity.settings.get("templates") or []
+async def collection_problems(
+    session: AsyncSession, merchant_id: uuid.UUID, ids: list[str]
+) -> list[tuple[str, str]]:
+    """Coupons a collection page could not offer, each named by its place."""
     if not ids:
         return [("templates", "a collection page needs at least one coupon template")]
     problems = []
     for n, template_id in enumerate(ids):
+        if template_id in ids[:n]:
+            problems.append((f"templates.{n}", "this template is already on the page"))
+            continue
         template = await session.get(CouponTemplate, uuid.UUID(template_id))
-        if template is None or template.merchant_id != activity.merchant_id:
+        if template is None or template.merchant_id != merchant_id:
             problems.append((f"templates.{n}", "no such coupon template"))
         elif template.status != "active" or template.auto_apply:
             problems.append((f"templates.{n}", "the template is not active or is a promotion"))

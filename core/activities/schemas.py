@@ -140,7 +140,8 @@ class ActivityCreate(BaseModel):
 
 
 class ActivityPatch(BaseModel):
-    """What may change. Once published, prizes and weights are fixed (fairness); stock may rise."""
+    """What may change. Once published, prizes and weights are fixed (fairness), and so are a
+    red envelope's pot (split at publish) and a collection's coupons; stock may rise."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     name: str | None = Field(default=None, min_length=1, max_length=200)
@@ -156,6 +157,14 @@ class ActivityPatch(BaseModel):
         default=None, max_length=100, description="Drafts only: replaces every prize"
     )
     marquee: MarqueeLayout | None = Field(default=None, description="Drafts only")
+    envelope: EnvelopeSettings | None = Field(
+        default=None, description="Red envelope drafts only: replaces the pot and its shares"
+    )
+    templates: list[uuid.UUID] | None = Field(
+        default=None,
+        max_length=50,
+        description="Collection drafts only: the coupon templates offered, in their order",
+    )
 
 
 class PrizeOut(BaseModel):

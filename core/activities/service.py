@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.activities.checks import problems_of
+from core.activities.checks import collection_problems, envelope_problems, problems_of
 from core.activities.envelopes import split_pot
 from core.activities.errors import (
     ActivityInvalid,
@@ -19,7 +19,7 @@ from core.activities.errors import (
 from core.activities.fairness import new_server_seed, seed_hash
 from core.activities.models import DRAW_KINDS, Activity, EnvelopeShare, Prize
 from core.activities.prizes import add_prizes, prizes_of, rebuild_table, save_table
-from core.activities.schemas import ActivityCreate, ActivityPatch, Rules
+from core.activities.schemas import ActivityCreate, ActivityPatch, EnvelopeSettings, Rules
 from core.clock import utcnow
 from core.coupons.models import CouponTemplate
 from core.coupons.schemas import CouponTemplateCreate
@@ -293,7 +293,7 @@ async def update_activity(
     if status == "ended":
         raise InvalidStatusChange("An ended activity cannot change: its server seed is public.")
     changes = patch.model_dump(exclude_unset=True)
-    for field in ("name", "description", "starts_at", "ends_at", "rules"):
+    for field in ("name", "description", "starts_at", "ends_at", "rules", "envelope", "templates"):
         if field in changes and changes[field] is None:
             raise ValidationFailed(f"{field} cannot be null", field=field)
     if status in ("live", "paused") and changes.get("starts_at") and changes["starts_at"] > now:
@@ -317,6 +317,10 @@ async def update_activity(
                 "against the published table."
             )
         await _replace_prizes(session, activity, patch)
+    if patch.envelope is not None:
+        _replace_envelope(activity, patch.envelope, published)
+    if patch.templates is not None:
+        await _replace_templates(session, activity, patch.templates, published)
     if patch.prize_stock:
         await _change_prize_stock(session, activity, patch.prize_stock, published)
     activity.updated_at = now
@@ -332,6 +336,38 @@ async def _replace_prizes(session: AsyncSession, activity: Activity, patch: Acti
     await session.execute(delete(Prize).where(Prize.activity_id == activity.id))
     add_prizes(session, activity, patch.prizes)
     await session.flush()
+
+
+def _replace_envelope(activity: Activity, envelope: EnvelopeSettings, published: bool) -> None:
+    if activity.kind != "red_envelope":
+        raise ValidationFailed("only a red envelope has a pot", field="envelope")
+    if published:
+        raise FixedOncePublished(
+            "The pot and its shares are fixed once published: they were split then, and "
+            "customers open them."
+        )
+    settings = envelope.model_dump()
+    problems = envelope_problems(settings)
+    if problems:
+        raise ActivityInvalid(problems)
+    activity.settings = {**activity.settings, "envelope": settings}
+
+
+async def _replace_templates(
+    session: AsyncSession, activity: Activity, templates: list[uuid.UUID], published: bool
+) -> None:
+    if activity.kind != "collection":
+        raise ValidationFailed("only a collection page offers coupon templates", field="templates")
+    if published:
+        raise FixedOncePublished(
+            "The coupons of a collection page are fixed once published: customers collect "
+            "from them."
+        )
+    ids = [str(template) for template in templates]
+    problems = await collection_problems(session, activity.merchant_id, ids)
+    if problems:
+        raise ActivityInvalid(problems)
+    activity.settings = {**activity.settings, "templates": ids}
 
 
 async def record_view(

@@ -74,8 +74,8 @@ async def get_one(request: Request, activity_id: uuid.UUID) -> HTTPResponse:
 
 @bp.patch("/activities/<activity_id:uuid>")
 @document(
-    summary="Change an activity; once published, prizes and weights are fixed and stock may "
-    "only rise",
+    summary="Change an activity; once published, prizes and weights, a red envelope's pot and "
+    "a collection's coupons are fixed, and stock may only rise",
     ok=(200, ActivityOut),
     body=ActivityPatch,
     errors=(404, 409),

@@ -193,8 +193,7 @@ async def new_activity(request: Request) -> HTTPResponse:
         "starts_at": time_input(start, timezone),
         "ends_at": time_input(start + timedelta(days=7), timezone),
         f"prizes.{prize_table.NEW_ROWS - 1}.consolation": "on",
-        "envelope.pot_type": "points",
-        "envelope.opening": "single",
+        **envelope_pot.typed(None, current(request).merchant.currency),
     }
     return await _form_page(request, Form(values=values), kind)
 

@@ -2,8 +2,10 @@
 four kinds, each kind being the common fields plus its sections (the budget, the prize table,
 the marquee's board, the red envelope's pot, the collection's coupons).
 
-A section is fixed either once the activity is created (the core has no way to change it
-afterwards) or once it is published (draws are checked against the published table)."""
+A section is fixed either once the activity is created (the budget: the core has no way to
+change it afterwards) or once it is published (draws are checked against the published table,
+the pot is split then, customers collect from the page's coupons). While it may change, the
+same readers serve the creation form and the draft's editor."""
 
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -82,6 +84,9 @@ class Envelope(Section):
     def build(self, data: dict[str, Any], form: Form, t: Translator, currency: str) -> None:
         envelope_pot.build(data, form, t, currency)
 
+    def typed(self, activity: Activity, prizes: list[Prize], currency: str) -> dict[str, str]:
+        return envelope_pot.typed(activity.settings.get("envelope"), currency)
+
 
 class Coupons(Section):
     def prepare(self, form: Form) -> None:
@@ -93,12 +98,15 @@ class Coupons(Section):
     def build(self, data: dict[str, Any], form: Form, t: Translator, currency: str) -> None:
         collection_picker.build(data, form, t)
 
+    def typed(self, activity: Activity, prizes: list[Prize], currency: str) -> dict[str, str]:
+        return collection_picker.typed(activity.settings.get("templates") or [])
+
 
 BUDGET = Budget("budget", "created")
 PRIZES = Prizes("prizes", "published")
 BOARD = Board("board", "published")
-ENVELOPE = Envelope("envelope", "created")
-COUPONS = Coupons("coupons", "created")
+ENVELOPE = Envelope("envelope", "published")
+COUPONS = Coupons("coupons", "published")
 
 SECTIONS: dict[str, tuple[Section, ...]] = {
     "lucky_draw": (BUDGET, PRIZES),

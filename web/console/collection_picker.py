@@ -26,6 +26,11 @@ def _slots(form: Form) -> list[tuple[int, str]]:
     ]
 
 
+def typed(templates: list[str]) -> dict[str, str]:
+    """A stored page's coupons, one per place in their order."""
+    return {f"templates.{n}": template for n, template in enumerate(templates)}
+
+
 def readers(form: Form) -> dict[str, Reader]:
     return {f"templates.{n}": text for n in range(max(slot_count(form, []), 1))}
 

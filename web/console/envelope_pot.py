@@ -12,7 +12,7 @@ from pydantic import ValidationError
 from bots.conversation.i18n import Translator
 from core.activities.checks import envelope_problems
 from core.activities.schemas import EnvelopeOut, EnvelopeSettings
-from web.console.forms import Form, Reader, money, read_fields, text, whole_number
+from web.console.forms import Form, Reader, money, money_input, read_fields, text, whole_number
 
 GROUP_HOURS = 24  # EnvelopeSettings' default: how long a group has to fill
 
@@ -51,6 +51,27 @@ def readers(form: Form, currency: str) -> dict[str, Reader]:
         "envelope.opening": text,
         "envelope.group_friends": whole_number(),
         "envelope.group_hours": whole_number(blank=GROUP_HOURS),
+    }
+
+
+def typed(envelope: dict[str, Any] | None, currency: str) -> dict[str, str]:
+    """A stored pot as the editor's inputs show it (what `readers` reads back)."""
+    if not envelope:
+        return {"envelope.pot_type": "points", "envelope.opening": "single"}
+    pot_type = envelope["pot_type"]
+
+    def amount(value: int) -> str:
+        return money_input(value, currency) if pot_type == "money" else str(value)
+
+    group = envelope.get("group_friends")
+    return {
+        "envelope.pot_type": pot_type,
+        "envelope.pot": amount(envelope["pot"]),
+        "envelope.shares": str(envelope["shares"]),
+        "envelope.min_share": amount(envelope["min_share"]),
+        "envelope.opening": "group" if group else "single",
+        "envelope.group_friends": str(group) if group else "",
+        "envelope.group_hours": str(envelope.get("group_hours", GROUP_HOURS)),
     }
 
 

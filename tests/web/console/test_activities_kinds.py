@@ -208,6 +208,22 @@ async def test_the_share_preview_follows_the_pot_as_typed(client, token) -> None
     assert "4 shares of at least €0.50 each need a pot of at least €2.00" in too_small.text
 
 
+async def test_a_draft_envelopes_pot_shows_as_typed_and_changes(client, db, token) -> None:
+    _, created = await client.post("/console/activities/", data=_envelope(token))
+    path = created.headers["location"]
+    _, edit = await client.get(f"{path}/edit")
+    assert 'name="envelope.pot" type="text" value="10.00"' in edit.text
+    assert '<option value="group" selected>' in edit.text
+    assert "between €0.50 and €8.50" in edit.text
+    changed = _envelope(token, **{"envelope.pot": "20.00", "envelope.opening": "single"})
+    assert (await client.post(path, data=changed))[1].status == 303
+    envelope = (await _activity(db)).settings["envelope"]
+    assert (envelope["pot"], envelope["group_friends"]) == (2000, None)
+    _, refused = await client.post(path, data=_envelope(token, **{"envelope.pot": "1.00"}))
+    assert refused.status == 422 and 'id="envelope-pot-error"' in refused.text
+    assert (await _activity(db)).settings["envelope"]["pot"] == 2000
+
+
 async def test_a_published_envelope_changes_its_name_but_keeps_its_pot(client, db, token) -> None:
     _, created = await client.post("/console/activities/", data=_envelope(token))
     path = created.headers["location"]
@@ -242,6 +258,34 @@ async def test_a_collection_offers_the_chosen_coupons_in_order_with_stock_and_wi
     _, page = await client.get(path)
     assert page.text.index("Flash deal") < page.text.index("Five off")
     assert "20 / 20" in page.text and "1 Jan 2030" in page.text
+
+
+async def test_a_draft_collections_coupons_change_and_a_published_ones_stay(
+    client, db, merchant, token
+) -> None:
+    five = await coupon_template(db, merchant, total_stock=20)
+    flash = await coupon_template(db, merchant, name="Flash deal", total_stock=5)
+    chosen = {"templates.0": str(five.id), "templates.1": str(flash.id)}
+    _, created = await client.post(
+        "/console/activities/", data=_form(token, "collection", **chosen)
+    )
+    path = created.headers["location"]
+    _, edit = await client.get(f"{path}/edit")
+    assert edit.text.index(f'<option value="{five.id}" selected>') < edit.text.index(
+        f'<option value="{flash.id}" selected>'
+    )
+    swapped = {"templates.0": str(flash.id), "templates.1": "", "templates.2": str(five.id)}
+    assert (await client.post(path, data=_form(token, "collection", **swapped)))[1].status == 303
+    assert (await _activity(db)).settings["templates"] == [str(flash.id), str(five.id)]
+    edit = await _published_editor(client, token, path)
+    assert 'name="templates.0"' not in edit.text and "fixed once it is published" in edit.text
+    only_five = _form(token, "collection", name="Deals", **{"templates.0": str(five.id)})
+    assert (await client.post(path, data=only_five))[1].status == 303
+    activity = await _activity(db)
+    assert (activity.name, activity.settings["templates"]) == (
+        "Deals",
+        [str(flash.id), str(five.id)],
+    )
 
 
 @pytest.mark.parametrize(
