@@ -5,7 +5,7 @@ import uuid
 from sanic import Request
 from sanic.response import HTTPResponse
 
-from core.activities import checks, service, views
+from core.activities import checks, edits, service, views
 from core.activities.flows import play
 from core.activities.prizes import prizes_of
 from core.activities.schemas import (
@@ -83,7 +83,7 @@ async def get_one(request: Request, activity_id: uuid.UUID) -> HTTPResponse:
 async def update(request: Request, activity_id: uuid.UUID) -> HTTPResponse:
     patch = parse_body(request, ActivityPatch)
     async with request.app.ctx.db.transaction() as session:
-        activity = await service.update_activity(
+        activity = await edits.update_activity(
             session, current_merchant(request).id, activity_id, patch
         )
         view = await views.activity_view(session, activity, _base_url(request))

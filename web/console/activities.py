@@ -12,7 +12,7 @@ from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, redirect
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.activities import checks, service, views
+from core.activities import checks, edits, service, views
 from core.activities.models import Activity
 from core.activities.prizes import prizes_of
 from core.activities.schemas import ActivityCreate, ActivityPatch
@@ -297,7 +297,7 @@ async def update_activity(request: Request, activity_id: uuid.UUID) -> HTTPRespo
     if patch is not None:
         try:
             async with request.app.ctx.db.transaction() as session:
-                await service.update_activity(session, who.merchant.id, activity_id, patch)
+                await edits.update_activity(session, who.merchant.id, activity_id, patch)
             return redirect(f"/console/activities/{activity_id}", status=303)
         except ConfettiError as refused:
             add_refusal(form, refused)
